@@ -1,0 +1,1 @@
+"""mallkit: analytics toolkit of a B2C online mall."""

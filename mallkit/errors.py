@@ -1,0 +1,90 @@
+"""The one small exception hierarchy of mallkit.
+
+Every error raised on bad input is a :class:`MallkitError`, so callers can catch
+everything mallkit rejects with one ``except``; the subclasses also derive from the
+built-in exception a Python user would expect (``ValueError``, ``KeyError``), so
+generic handlers keep working.
+
+Messages name the table, the column, the rule and up to five offending row keys;
+the offending rows themselves are attached as ``error.rows`` where there are any.
+
+Examples
+--------
+>>> from mallkit.errors import MallkitError, SchemaError
+>>> issubclass(SchemaError, MallkitError) and issubclass(SchemaError, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "AllocationError",
+    "MallkitError",
+    "MissingColumnsError",
+    "MoneyError",
+    "PeriodError",
+    "SchemaError",
+]
+
+
+class MallkitError(Exception):
+    """Base class of every error mallkit raises on bad input."""
+
+
+class SchemaError(MallkitError, ValueError):
+    """A table breaks a rule of the canonical schema.
+
+    Attributes
+    ----------
+    table, column, rule : str or None
+        Where the (first) violation is and which rule it breaks.
+    rows : pandas.DataFrame or None
+        The offending rows (all of them, not only the five named in the message).
+    problems : list of tuple
+        Every ``(column, rule, message)`` found; the message lists them all.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        table: str | None = None,
+        column: str | None = None,
+        rule: str | None = None,
+        rows: pd.DataFrame | None = None,
+        problems: list[tuple[str, str, str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.table = table
+        self.column = column
+        self.rule = rule
+        self.rows = rows
+        self.problems = problems or []
+
+
+class MissingColumnsError(SchemaError, KeyError):
+    """Required columns are absent; the message lists those present."""
+
+    def __init__(self, message: str, *, missing: list[str], present: list[str], **kw: Any) -> None:
+        super().__init__(message, rule="required columns", **kw)
+        self.missing = missing
+        self.present = present
+
+    def __str__(self) -> str:  # KeyError would repr() the message, quotes and all
+        return str(self.args[0])
+
+
+class MoneyError(MallkitError, ValueError):
+    """A value cannot be read as an exact amount of money (fen)."""
+
+
+class AllocationError(MallkitError, ValueError):
+    """An integer split cannot be made as asked (bad weights, infeasible bounds)."""
+
+
+class PeriodError(MallkitError, ValueError):
+    """A period label or date range is malformed."""
