@@ -24,7 +24,7 @@ Conventions
 -----------
 * Money is exact: ``int64`` fen in columns named ``*_fen``. A float money column is
   rejected, never rounded: convert yuan with :func:`mallkit.money.to_fen` first.
-* Timestamps are naive local time of Asia/Shanghai (``datetime64[ns]``); tz-aware
+* Timestamps are naive local time of Asia/Shanghai (``datetime64[us]``); tz-aware
   input is converted to Asia/Shanghai, then made naive. ``date`` columns hold midnights.
 * Text columns use pandas' ``str`` dtype; integer ids are accepted and become text.
 * Columns beyond the canonical ones pass through unchanged, after the canonical ones.
@@ -40,7 +40,7 @@ Examples
 ...                         "refunded_at": ["2026-11-12 10:00"], "amount_fen": [1990]})
 >>> validate(refunds, "refunds").dtypes.to_dict()  # doctest: +NORMALIZE_WHITESPACE
 {'refund_id': <StringDtype(na_value=nan)>, 'order_id': <StringDtype(na_value=nan)>,
- 'refunded_at': dtype('<M8[ns]'), 'amount_fen': dtype('int64')}
+ 'refunded_at': dtype('<M8[us]'), 'amount_fen': dtype('int64')}
 >>> validate(refunds.assign(amount_fen=[-5]), "refunds")
 Traceback (most recent call last):
 ...
@@ -308,7 +308,7 @@ def empty(table: str) -> pd.DataFrame:
     Examples
     --------
     >>> empty("traffic").dtypes.astype(str).to_dict()
-    {'date': 'datetime64[ns]', 'channel': 'str', 'uv': 'int64'}
+    {'date': 'datetime64[us]', 'channel': 'str', 'uv': 'int64'}
     """
     t = _table(table)
     return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES[c.kind]) for c in t.columns})
@@ -319,8 +319,8 @@ _DTYPES = {
     "int": "int64",
     "money": "int64",
     "float": "float64",
-    "datetime": "datetime64[ns]",
-    "date": "datetime64[ns]",
+    "datetime": "datetime64[us]",
+    "date": "datetime64[us]",
 }
 
 
@@ -411,7 +411,7 @@ def _coerce(s: pd.Series, col: Column, p: _Problems) -> pd.Series:
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):
             parsed = parsed.dt.tz_convert(TZ).dt.tz_localize(None)
         s = parsed
-    s = s.astype("datetime64[ns]")
+    s = s.astype("datetime64[us]")
     if kind == "date":
         p.add(col.name, "date (midnight)", (s.notna() & (s != s.dt.normalize())).to_numpy())
     return s
