@@ -13,7 +13,7 @@ Two things live here:
   editable CSV shipped as ``mallkit/data/cn_events.csv`` with windows relative to an
   anchor day. :func:`events` expands both into one row per (date, event, phase).
 
-Dates are naive midnights (``datetime64[ns]``) in Asia/Shanghai local time, and every
+Dates are naive midnights (``datetime64[us]``) in Asia/Shanghai local time, and every
 range is inclusive of both ends.
 
 Examples
@@ -71,9 +71,12 @@ _ACCEPTED = (
     "accepted forms: '2026' (year), '2026-Q4' (quarter), '2026-11' (month), "
     "'2026-W47' (ISO week), '2026-11-11' (day)"
 )
-# Years whose every day fits in datetime64[ns] (1677-09-21 .. 2262-04-11).
+# Years whose every day also fits in datetime64[ns] (1677-09-21 .. 2262-04-11).
 _MIN_YEAR, _MAX_YEAR = 1678, 2261
 _DAY = pd.Timedelta(days=1)
+# The canonical resolution of mallkit.schema (pandas 3's default).
+_UNIT = "us"
+_DTYPE = f"datetime64[{_UNIT}]"
 
 # holidays' en_US names (with " (observed)" stripped) -> the names analysts use.
 _HOLIDAY_EVENTS = {
@@ -135,8 +138,8 @@ class Period:
 
     @property
     def dates(self) -> pd.DatetimeIndex:
-        """Every day of the period (``datetime64[ns]`` midnights)."""
-        return pd.date_range(self.start, self.end, freq="D", unit="ns")
+        """Every day of the period (``datetime64[us]`` midnights)."""
+        return pd.date_range(self.start, self.end, freq="D", unit=_UNIT)
 
     def previous(self) -> Period:
         """The period of the same frequency just before this one.
@@ -178,7 +181,7 @@ def _iso_weeks_in(year: int) -> int:
 
 
 def _ts(value: Any) -> pd.Timestamp:
-    return pd.Timestamp(value).as_unit("ns")
+    return pd.Timestamp(value).as_unit(_UNIT)
 
 
 def _bad(label: Any, reason: str) -> PeriodError:
@@ -360,7 +363,7 @@ def periods(start: Any, end: Any, /, *, freq: str) -> list[Period]:
     """
     _check_freq(freq)
     lo, hi = _bounds(start, end, "periods")
-    days = pd.Series(pd.date_range(lo, hi, freq="D", unit="ns"))
+    days = pd.Series(pd.date_range(lo, hi, freq="D", unit=_UNIT))
     labels = _labels(days, freq)
     first = ~labels.duplicated()
     day, labels = days[first], labels[first]
@@ -377,8 +380,8 @@ def periods(start: Any, end: Any, /, *, freq: str) -> list[Period]:
         Period(lab, freq, s, e)
         for lab, s, e in zip(
             labels,
-            first_day.astype("datetime64[ns]"),
-            last_day.astype("datetime64[ns]"),
+            first_day.astype(_DTYPE),
+            last_day.astype(_DTYPE),
             strict=True,
         )
     ]
@@ -410,7 +413,7 @@ def _spring_festivals(years: range) -> pd.Series:
     days = pd.Series(
         [d for d, n in _country(years).items() if _SPRING_FESTIVAL_NAME in n], dtype="object"
     )
-    days = pd.to_datetime(days).astype("datetime64[ns]")
+    days = pd.to_datetime(days).astype(_DTYPE)
     first = days.groupby(days.dt.year).min()
     return first.reindex(list(years))
 
@@ -419,7 +422,7 @@ def _calendar(years: range) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Days off (date, name, detail, anchor) and 调休 workdays (date, detail) of ``years``."""
     h = _country(years)
     raw = pd.DataFrame(
-        {"date": pd.to_datetime(list(h.keys())).as_unit("ns"), "detail": list(h.values())}
+        {"date": pd.to_datetime(list(h.keys())).as_unit(_UNIT), "detail": list(h.values())}
     )
     # A day can carry two holidays ("Mid-Autumn Festival; National Day"): one row each.
     off = (
@@ -454,7 +457,7 @@ def _calendar(years: range) -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "date": pd.to_datetime(
                 subs["detail"].str.extract(_SUBSTITUTED.pattern, expand=False), format="%m/%d/%Y"
-            ).dt.as_unit("ns"),
+            ).dt.as_unit(_UNIT),
             "detail": "weekend workday for the day off on "
             + subs["date"].dt.strftime("%Y-%m-%d")
             + " ("
@@ -463,7 +466,7 @@ def _calendar(years: range) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     # holidays also keeps a set of them; add any the names do not mention.
-    listed = pd.DatetimeIndex(sorted(getattr(h, "weekend_workdays", ()))).as_unit("ns")
+    listed = pd.DatetimeIndex(sorted(getattr(h, "weekend_workdays", ()))).as_unit(_UNIT)
     extra = pd.DataFrame({"date": listed[~listed.isin(work["date"])], "detail": "weekend workday"})
     work = pd.concat([work, extra], ignore_index=True).drop_duplicates("date", ignore_index=True)
     return off[["date", "name", "detail", "anchor"]], work
@@ -479,7 +482,7 @@ def cn_holidays(start: Any, end: Any, /) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per (date, name), sorted: ``date`` (``datetime64[ns]``), ``name`` (元旦,
+        One row per (date, name), sorted: ``date`` (``datetime64[us]``), ``name`` (元旦,
         春节, 清明, 劳动节, 端午, 中秋, 国庆, or 调休 for a workday), ``kind``
         (``"holiday"`` for a day off, ``"workday"`` for a weekend workday) and ``detail``
         (holidays' English description, or the day off a workday makes up for).
@@ -635,7 +638,7 @@ def _sale_rows(tab: pd.DataFrame, years: range) -> pd.DataFrame:
         fixed = fixed.where(~is_sf, pd.Series(year).map(sf))
     keep = fixed.notna().to_numpy()  # a padding year beyond holidays' coverage (1950..2100)
     row, fixed = row[keep], fixed[keep]
-    anchor = pd.DatetimeIndex(fixed).as_unit("ns")
+    anchor = pd.DatetimeIndex(fixed).as_unit(_UNIT)
     start = tab["start_offset"].to_numpy()[row]
     length = tab["end_offset"].to_numpy()[row] - start + 1
     rep = np.repeat(np.arange(len(row)), length)
@@ -680,7 +683,7 @@ def events(
     Returns
     -------
     pandas.DataFrame
-        ``date`` and ``anchor`` (``datetime64[ns]``), ``event``, ``phase``, ``kind`` (str)
+        ``date`` and ``anchor`` (``datetime64[us]``), ``event``, ``phase``, ``kind`` (str)
         and ``offset`` (int64 days from ``anchor``), sorted by date, event, phase. If the
         table repeats a holiday row's (event, phase) on the same date, the table row wins.
 
@@ -748,8 +751,8 @@ def events(
     out = out.drop_duplicates(["date", "event", "phase"], keep="first")
     out = out.astype(
         {
-            "date": "datetime64[ns]",
-            "anchor": "datetime64[ns]",
+            "date": _DTYPE,
+            "anchor": _DTYPE,
             "event": "str",
             "phase": "str",
             "kind": "str",

@@ -47,7 +47,8 @@ def test_iso_week_47_of_2026():
     assert list(p.dates.day_name()) == [
         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
     ]  # fmt: skip
-    assert p.start.unit == "ns" and p.dates.dtype == "datetime64[ns]"
+    # mallkit.schema's canonical resolution is microseconds.
+    assert p.start.unit == "us" and p.dates.dtype == "datetime64[us]"
 
 
 def test_2026_has_53_iso_weeks_2025_has_52():
@@ -325,7 +326,7 @@ def test_nianhuojie_crosses_new_year():
 def test_holiday_and_tiaoxiu_rows_2026():
     ev = events("2025-12-31", "2026-12-31")
     assert tuple(ev.columns) == EVENT_OUTPUT_COLUMNS
-    assert ev["date"].dtype == "datetime64[ns]" and ev["anchor"].dtype == "datetime64[ns]"
+    assert ev["date"].dtype == "datetime64[us]" and ev["anchor"].dtype == "datetime64[us]"
     assert ev["offset"].dtype == "int64"
     work = ev[ev["kind"] == "workday"]
     assert {D("2026-02-14"), D("2026-02-28")} <= set(work["date"])  # targets.md §2
