@@ -108,9 +108,11 @@ class AnswerKey:
     ----------
     promotions : DataFrame
         One row per promotion: ``promo_id, scope, true_lift`` (relative rise of the
-        scope's expected units during the promotion), ``true_post_dip`` (relative fall
-        after it, negative), ``post_days``, ``identifiable`` (False where the promotion
-        coincides with a calendar event, so its lift cannot be told apart from the event's).
+        scope's expected order lines, i.e. purchase occasions, during the promotion;
+        第二件半价 and 满2件 also make about half of those lines two units),
+        ``true_post_dip`` (relative fall after it, negative), ``post_days``,
+        ``identifiable`` (False where the promotion coincides with a calendar event, so
+        its lift cannot be told apart from the event's).
     discrepancies : DataFrame
         Every difference injected into the statements: ``kind`` (missing_in_statement,
         missing_in_orders, amount_mismatch, duplicate, status_mismatch, fee_mismatch, and
@@ -186,7 +188,7 @@ def make_sample_mall(
     cust, t_sec = _customers_and_purchases(rng, n_customers, total_mult)
     lines = _lines(rng, t_sec, cust, cat_mult, products, days, promos)
     orders = _orders(rng, lines, cust, t_sec, start, end)
-    lines, orders, inventory = _inventory(rng, lines, orders, products, days)
+    lines, orders, inventory = _inventory(rng, lines, orders, products, days, cat_mult)
     lines, orders = _price(lines, orders, promos, products, rng)
     refunds = _refunds(rng, orders, lines, end)
     traffic = _traffic(rng, orders, days)
@@ -293,9 +295,9 @@ def _promotions(days: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _daily_base(days: pd.DatetimeIndex) -> tuple[np.ndarray, pd.DataFrame]:
     """Weekday × yearly wave × growth × event uplift, one number per day."""
-    doy = days.dayofyear.to_numpy()
+    doy = days.day_of_year.to_numpy()
     t_years = (days - days[0]).days.to_numpy() / 365.25
-    base = WEEKDAY[days.weekday] * (1 + 0.08 * np.cos(2 * np.pi * (doy - 15) / 365.25))
+    base = WEEKDAY[days.day_of_week] * (1 + 0.08 * np.cos(2 * np.pi * (doy - 15) / 365.25))
     base = base * 1.15**t_years
     ev = mcal.events(days[0], days[-1])
     up = pd.Series(EVENT_UPLIFT, name="uplift").rename_axis(["event", "phase"]).reset_index()
@@ -458,8 +460,13 @@ def _orders(rng, lines, cust, purchases, start, end) -> pd.DataFrame:
 
 
 # -------------------------------------------------------------------------- inventory
-def _inventory(rng, lines, orders, products, days):
-    """(s, S) replenishment day by day; lines a SKU cannot fill are lost sales."""
+def _inventory(rng, lines, orders, products, days, cat_mult):
+    """(s, S) replenishment day by day; lines a SKU cannot fill are lost sales.
+
+    The planner sizes (s, S) from average demand and scales them up one lead time
+    ahead of a planned promotion (``cat_mult``), but not for calendar events: so 双11
+    and 618 bring stock-outs, as they do when warnings come too late.
+    """
     n_days, n_sku = len(days), len(products)
     start = days[0]
     day = ((orders["created_at"] - start).dt.days.to_numpy())[lines["oi"].to_numpy()]
@@ -479,6 +486,9 @@ def _inventory(rng, lines, orders, products, days):
     big = np.ceil(s + demand * 30 + 1)
     case = products["case_pack"].to_numpy()
     moq = products["moq"].to_numpy()
+    lead_days = np.ceil(lt).astype(np.int64)
+    sku_cat = products["category"].map(
+        dict(zip(CATEGORIES["category"], range(len(CATEGORIES)), strict=True))).to_numpy()
     slow = products["popularity"].to_numpy() < 0.02
     on_hand = np.where(slow, np.maximum(big * 8, moq), big).astype(np.int64)
     max_lt = int(np.ceil(lt.max() + 4 * lt_sd.max())) + 2
@@ -495,10 +505,12 @@ def _inventory(rng, lines, orders, products, days):
         ok = run[a:b] <= on_hand[sku[li]]
         keep[li[~ok]] = False
         on_hand -= np.bincount(sku[li[ok]], weights=qty[li[ok]], minlength=n_sku).astype(np.int64)
-        reorder = (on_hand + on_order <= s) & (demand > 0)
+        ahead = np.minimum(t + lead_days, n_days - 1)
+        lift = cat_mult[ahead, sku_cat]
+        reorder = (on_hand + on_order <= s * lift) & (demand > 0)
         if reorder.any():
             r = np.flatnonzero(reorder)
-            q = np.maximum(big[r] - on_hand[r] - on_order[r], moq[r])
+            q = np.maximum(big[r] * lift[r] - on_hand[r] - on_order[r], moq[r])
             q = (np.ceil(q / case[r]) * case[r]).astype(np.int64)
             lead = np.clip(np.rint(rng.normal(lt[r], lt_sd[r])), 1, max_lt - 1).astype(np.int64)
             np.add.at(arrivals, (t + lead, r), q)
