@@ -616,3 +616,10 @@ def test_duplicate_key_rows_match_pandas_duplicated(keys):
         return
     err = check(df, "order_lines", rf"'order_id/sku' breaks rule 'unique key' in {len(expected)} ")
     assert err.rows.index.tolist() == expected
+
+
+def test_true_false_is_not_an_amount():
+    # A boolean column silently read as 0/1 fen would be wrong money; it is rejected.
+    df = pd.DataFrame({"date": ["2026-11-01"], "channel": ["web"], "uv": [True]})
+    with pytest.raises(SchemaError, match=r"column 'uv' breaks rule 'integer'.*True/False"):
+        validate(df, "traffic")
