@@ -79,6 +79,11 @@ class KPISummary:
     periods: pd.DataFrame
     notes: pd.DataFrame
 
+    def headline(self, channel: str = "all") -> dict:
+        """The period's KPIs of one channel as a dict, amounts as exact ``int``."""
+        row = self.current.loc[channel]
+        return {m: int(row[m]) if m in AMOUNTS else float(row[m]) for m in self.current.columns}
+
     def wide(self, channel: str = "all") -> pd.DataFrame:
         """The KPIs of one channel, one row per metric (for a report table)."""
         return self.kpis[self.kpis["channel"] == channel].drop(columns="channel").set_index(

@@ -1,0 +1,105 @@
+"""The report runner: notebooks executed by papermill on a small mall, figures read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mallkit import cli, report
+from mallkit.datasets import make_sample_mall
+from mallkit.io import read_mall, write_mall
+from mallkit.metrics import kpi_summary
+from mallkit.report import ReportError, run_report
+
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebooks_are_stripped_with_one_parameters_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_every_parameter_is_typed_and_documented():
+    for name in ("weekly", "monthly"):
+        spec = report.notebook_parameters(name)
+        assert {"period", "data_dir", "as_of", "lang"} <= set(spec)
+        for key, p in spec.items():
+            assert p["type"] in ("str", "int", "float", "bool"), (name, key)
+            assert p["help"], (name, key)
+
+
+@pytest.fixture(scope="module")
+def mall_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("mall")
+    write_mall(make_sample_mall(seed=7, start="2025-09-01", end="2025-11-30", n_customers=1500), d)
+    return d
+
+
+def test_weekly_report_records_what_the_library_computes(mall_dir, tmp_path):
+    res = run_report("weekly", params={"period": "2025-W46", "data_dir": str(mall_dir)},
+                     out_dir=tmp_path)
+    assert res.html == tmp_path / "weekly" / "2025-W46.html"
+    mall = read_mall(mall_dir)
+    # 2025-W46 = 2025-11-10 .. 2025-11-16 (ISO week; Monday 10 November).
+    exp = kpi_summary(mall["orders"], mall["refunds"], mall["traffic"], start="2025-11-10",
+                      end="2025-11-16", compare="both").headline()
+    assert res.records["kpis"] == pytest.approx(exp, nan_ok=True)
+    assert res.records["window"] == {"start": "2025-11-10", "end": "2025-11-16"}
+    assert json.loads(res.json.read_text())["records"]["kpis"]["gmv_fen"] == exp["gmv_fen"]
+    html = res.html.read_text()
+    assert "report.load_mall" not in html  # no code in the reader's HTML
+    assert "data_dir" not in html  # nor the parameter cells
+    assert html.count("<img") >= 3  # daily trend, channel mix, category mix
+
+
+def test_monthly_report_cuts_the_period_at_as_of(mall_dir, tmp_path):
+    res = run_report("monthly", params={"period": "2025-11", "data_dir": str(mall_dir),
+                                        "as_of": "2025-11-20", "lang": "en"}, out_dir=tmp_path)
+    assert res.records["window"] == {"start": "2025-11-01", "end": "2025-11-20"}
+    assert "period to date" in res.html.read_text()
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"period": "2025-W46", "colour": "red"}, r"unknown parameter\(s\) colour; it takes period"),
+    ({"period": "2025-W46", "top_n": "ten"}, r"parameter top_n must be int, got str 'ten'"),
+    ({"period": "2025-11"}, r"takes a week like 2026-W47 as period, got '2025-11'"),
+    ({"period": "2025-W60"}, r"2025-W60"),
+])
+def test_bad_parameters_fail_before_running(params, message, tmp_path):
+    with pytest.raises(ReportError, match=message):
+        run_report("weekly", params=params, out_dir=tmp_path)
+    assert not list(tmp_path.rglob("*.html"))
+
+
+def test_a_failing_cell_publishes_no_html(mall_dir, tmp_path):
+    # 2024-W10 lies before the data: the notebook's window check raises inside a cell.
+    with pytest.raises(ReportError, match=r"failed in cell .*outside the data, which runs "
+                                          r"2025-09-01\.\.2025-11-30"):
+        run_report("weekly", params={"period": "2024-W10", "data_dir": str(mall_dir)},
+                   out_dir=tmp_path)
+    assert not list(tmp_path.rglob("*.html")) and not list(tmp_path.rglob("*.json"))
+
+
+def test_cli_reports_bad_input_clearly(capsys, tmp_path):
+    assert cli.main(["report", "weekly", "--period", "2025-13", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mallkit: error: ") and "2025-13" in err
+    assert cli.main(["report", "monthly", "--data", str(tmp_path / "none"), "--out",
+                     str(tmp_path)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_types_parameters_from_text(mall_dir, tmp_path, capsys):
+    code = cli.main(["report", "weekly", "--period", "2025-W47", "--data", str(mall_dir),
+                     "--out", str(tmp_path), "-p", "top_n", "3", "-p", "lang", "en"])
+    assert code == 0
+    rec = json.loads((tmp_path / "weekly" / "2025-W47.json").read_text())
+    assert len(rec["records"]["top_skus"]) == 3
+    assert "wrote" in capsys.readouterr().out
