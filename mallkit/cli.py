@@ -10,7 +10,8 @@ Examples (shell)::
 
 A cron line for Monday 07:00 (last week's report)::
 
-    0 7 * * 1  cd /path/to/mallkit && .venv/bin/mallkit report weekly --period $(date -d 'last week' +\\%G-W\\%V)
+    0 7 * * 1  cd /path/to/mallkit && \\
+        .venv/bin/mallkit report weekly --period $(date -d 'last week' +\\%G-W\\%V)
 """
 
 from __future__ import annotations
