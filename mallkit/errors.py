@@ -27,6 +27,7 @@ __all__ = [
     "MissingColumnsError",
     "MoneyError",
     "PeriodError",
+    "PromotionError",
     "SchemaError",
 ]
 
@@ -88,3 +89,11 @@ class AllocationError(MallkitError, ValueError):
 
 class PeriodError(MallkitError, ValueError):
     """A period label or date range is malformed."""
+
+
+class PromotionError(MallkitError, ValueError):
+    """A promotion is malformed or cannot be evaluated as asked.
+
+    Unknown mechanic, bad params, a window outside the data, a pre-period too short,
+    a price that never varied.
+    """
