@@ -344,14 +344,28 @@ def kpi_table(summary, /, *, channel: str = "all", lang: str = "zh") -> pd.DataF
     return out
 
 
-def money_columns(df: pd.DataFrame, /) -> pd.DataFrame:
-    """Copy of ``df`` with every ``*_fen`` column shown in yuan (``¥1,234.50``) and shares as %."""
+_COLUMN_NAMES = {
+    "channel": "渠道", "category": "品类", "sku": "SKU", "rank": "排名", "gmv_fen": "GMV",
+    "units": "件数", "orders": "订单数", "buyers": "买家数", "share": "占比",
+}
+
+
+def table(df: pd.DataFrame, /, *, lang: str = "zh"):
+    """A reader's table: ``*_fen`` columns in yuan (``¥1,234.50``), shares in %, no index.
+
+    Column names are translated when ``lang="zh"`` (``gmv_fen`` → GMV, ``share`` → 占比).
+    Returns a pandas Styler for display in a notebook.
+    """
     from mallkit.money import fen_to_yuan
 
     out = df.copy()
     for c in out.columns:
         if str(c).endswith("_fen") and pd.api.types.is_integer_dtype(out[c].dtype):
             out[c] = fen_to_yuan(out[c])
-        elif c == "share":
-            out[c] = out[c].map(lambda v: f"{v:.1%}")
-    return out
+        elif c == "share" or str(c).endswith("_rate"):
+            out[c] = out[c].map(lambda v: "–" if pd.isna(v) else f"{v:.1%}")
+    if lang == "zh":
+        out = out.rename(columns=_COLUMN_NAMES)
+    else:
+        out = out.rename(columns=lambda c: c.removesuffix("_fen"))
+    return out.style.hide(axis="index")
