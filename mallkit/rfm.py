@@ -1,0 +1,1145 @@
+"""RFM 用户分层: per-customer R/F/M, tie-safe scores, validated segment maps, migration.
+
+Three calls give an explainable segmentation::
+
+    t = rfm_table(orders, refunds, as_of="2025-12-31")   # RFMTable: customers, excluded, ...
+    s = rfm_scores(t)                                     # RFMScores: customers, thresholds
+    g = rfm_segments(s, scheme="classic")                 # Segments: customers, rules
+
+Definitions (``basis="rfm"``, the marketing definitions)
+--------------------------------------------------------
+* A **purchase** is an order whose status is paid/shipped/completed and whose ``paid_at``
+  falls on or before ``as_of``, bucketed by the mall's local day (Asia/Shanghai; tz-aware
+  timestamps are converted first). Refunds dated on or before ``as_of`` net against their
+  order; a purchase occasion (an order, or a customer-day with ``frequency="days"``) whose
+  net is <= 0 does not count and is listed in ``RFMTable.excluded``, never dropped silently.
+* ``recency_days`` = days from the last counted purchase to ``as_of``; ``frequency`` =
+  counted occasions; ``monetary_fen`` = their net spend (``paid_fen - refunded_fen``).
+* ``basis="model"`` gives the BG/NBD inputs exactly as lifetimes'
+  ``summary_data_from_transaction_data`` defines them (see :func:`rfm_table`).
+
+Scores (:func:`rfm_scores`) are functions of the value alone, so equal values always get
+equal scores: cut points sit at the quantiles, and a run of ties at a cut point takes the
+lower score. When ties make cut points collapse (most customers bought once) a
+:class:`RFMWarning` says which scores are empty and ``RFMScores.thresholds`` shows the
+``[lower, upper)`` intervals actually used; it can be passed back as ``thresholds=``.
+
+Segment maps are partitions of the score cube: :func:`segment_cells` checks that every
+one of the bins**3 cells belongs to exactly one segment and every segment owns a cell.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mallkit.errors import MallkitError, MissingColumnsError, PeriodError, SchemaError
+from mallkit.schema import ORDER_STATUSES, PAID_STATUSES
+
+__all__ = [
+    "ENTERED",
+    "LEFT",
+    "Migration",
+    "RFMError",
+    "RFMScores",
+    "RFMTable",
+    "RFMWarning",
+    "Segments",
+    "rfm_scores",
+    "rfm_segments",
+    "rfm_table",
+    "segment_cells",
+    "segment_map",
+    "segment_migration",
+    "segment_names",
+    "segment_summary",
+]
+
+TZ = "Asia/Shanghai"
+MAX_EXAMPLES = 5
+METRICS = ("recency", "frequency", "monetary")
+#: Row label of customers absent from the earlier snapshot, column label of those absent later.
+ENTERED, LEFT = "(entered)", "(left)"
+
+
+class RFMError(MallkitError, ValueError):
+    """An RFM option, threshold table or segment map is invalid (the message says which)."""
+
+
+class RFMWarning(UserWarning):
+    """A result is valid but thinner than asked: collapsed score bins or empty segments."""
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class RFMTable:
+    """Result of :func:`rfm_table`.
+
+    Attributes
+    ----------
+    customers : DataFrame
+        One row per customer with at least one counted purchase, sorted by customer id.
+    excluded : DataFrame
+        Paid orders on or before ``as_of`` that did not count because their occasion's
+        net is <= 0: customer_id, order_id, date, paid_fen, refunded_fen, net_fen, reason.
+    unmatched_refunds : DataFrame
+        Refunds on or before ``as_of`` that match no counted order, with the reason.
+    """
+
+    customers: pd.DataFrame
+    excluded: pd.DataFrame
+    unmatched_refunds: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class RFMScores:
+    """Result of :func:`rfm_scores`: the table with ``r_score, f_score, m_score, rfm_code``
+    and the ``thresholds`` used (metric, score, lower, upper, customers; ``lower <= x < upper``).
+    """
+
+    customers: pd.DataFrame
+    thresholds: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Result of :func:`rfm_segments`: customers with a ``segment`` column, and the rules used
+    (the map's score boxes, or the high/low split values of ``cn8``/``cn4``)."""
+
+    customers: pd.DataFrame
+    rules: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Result of :func:`segment_migration`.
+
+    Attributes
+    ----------
+    counts : DataFrame
+        Customers by segment before (rows, plus :data:`ENTERED`) and after (columns, plus
+        :data:`LEFT`).
+    shares : DataFrame
+        ``counts`` divided by row totals (NaN for an empty row).
+    flows : DataFrame
+        Long form: before, after, customers, share.
+    summary : DataFrame
+        Per segment: before, after, stayed, moved_in, entered, moved_out, left, net_change
+        (``after = stayed + moved_in + entered``, ``before = stayed + moved_out + left``).
+    """
+
+    counts: pd.DataFrame
+    shares: pd.DataFrame
+    flows: pd.DataFrame
+    summary: pd.DataFrame
+
+
+# --------------------------------------------------------------------------- input checks
+def _require(df: Any, cols: list[str], table: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(f"table '{table}' must be a pandas DataFrame, got {type(df).__name__}",
+                          table=table)
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        present = [str(c) for c in df.columns]
+        raise MissingColumnsError(
+            f"table '{table}' is missing column(s) {', '.join(missing)}; "
+            f"columns present: {', '.join(present) or '(none)'}",
+            table=table, column=missing[0], missing=missing, present=present,
+        )
+
+
+def _reject(table: str, column: str, rule: str, bad: np.ndarray, df: pd.DataFrame,
+            key: str, detail: str = "") -> SchemaError:
+    rows = df.loc[bad]
+    n = len(rows)
+    ex = ", ".join(rows[key].astype(str).head(MAX_EXAMPLES)) if key in rows else ""
+    more = f" (and {n - MAX_EXAMPLES} more)" if n > MAX_EXAMPLES else ""
+    msg = (f"table '{table}': column '{column}' breaks rule '{rule}' in {n} row"
+           f"{'s' if n != 1 else ''}; e.g. {key}={ex}{more}" + (f" ({detail})" if detail else ""))
+    return SchemaError(msg, table=table, column=column, rule=rule, rows=rows)
+
+
+def _local_times(df: pd.DataFrame, col: str, table: str, key: str) -> np.ndarray:
+    """Naive Asia/Shanghai ``datetime64[us]`` values of a timestamp column (NaT kept)."""
+    s = df[col]
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert(TZ).dt.tz_localize(None)
+    elif not pd.api.types.is_datetime64_dtype(s.dtype):
+        if pd.api.types.is_numeric_dtype(s.dtype) and s.notna().any():
+            raise _reject(table, col, "timestamp", s.notna().to_numpy(), df, key,
+                          f"dtype is {s.dtype}, not dates")
+        try:
+            parsed = pd.to_datetime(s, errors="coerce", format="mixed")
+        except ValueError:  # mixed UTC offsets
+            parsed = pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
+        bad = (parsed.isna() & s.notna()).to_numpy()
+        if bad.any():
+            raise _reject(table, col, "timestamp", bad, df, key, "could not parse")
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_convert(TZ).dt.tz_localize(None)
+        s = parsed
+    return s.to_numpy(dtype="datetime64[us]")
+
+
+def _fen(df: pd.DataFrame, col: str, table: str, key: str, *, positive: bool) -> np.ndarray:
+    s = df[col]
+    if not pd.api.types.is_integer_dtype(s.dtype) or s.isna().any():
+        raise _reject(table, col, "integer fen", np.ones(len(s), dtype=bool), df, key,
+                      f"dtype is {s.dtype}; convert yuan with mallkit.money.to_fen")
+    v = s.to_numpy(dtype=np.int64)
+    bad = v <= 0 if positive else v < 0
+    if bad.any():
+        raise _reject(table, col, "positive" if positive else "non-negative", bad, df, key)
+    return v
+
+
+def _not_null(df: pd.DataFrame, col: str, table: str, key: str) -> None:
+    bad = df[col].isna().to_numpy()
+    if bad.any():
+        raise _reject(table, col, "not null", bad, df, key if key != col else col)
+
+
+def _as_of(as_of: Any) -> tuple[pd.Timestamp, np.datetime64]:
+    """(local day, exclusive end instant) of ``as_of``; a time of day cuts at that instant."""
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise PeriodError(f"as_of={as_of!r} is not a date or timestamp") from exc
+    if ts is pd.NaT:
+        raise PeriodError("as_of must be a date, got NaT")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(TZ).tz_localize(None)
+    day = ts.normalize()
+    end = day + pd.Timedelta(days=1) if ts == day else ts + pd.Timedelta(microseconds=1)
+    return day, np.datetime64(end.as_unit("us").to_datetime64(), "us")
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and uniques of a key column (categoricals reuse their codes)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(dtype=np.int64), pd.Index(s.cat.categories)
+    codes, uniques = pd.factorize(s)
+    return codes.astype(np.int64, copy=False), pd.Index(uniques)
+
+
+def _group_sum(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size, dtype=np.int64)
+    np.add.at(out, codes, values)  # exact int64 sums (bincount would go through float)
+    return out
+
+
+def _group_ext(codes: np.ndarray, values: np.ndarray, size: int, *, op: str) -> np.ndarray:
+    fill = np.iinfo(np.int64).min if op == "max" else np.iinfo(np.int64).max
+    out = np.full(size, fill, dtype=np.int64)
+    (np.maximum if op == "max" else np.minimum).at(out, codes, values)
+    return out
+
+
+# --------------------------------------------------------------------------- rfm_table
+_FREQS = {"D": "day", "W": "week (Monday-Sunday)", "M": "calendar month"}
+_EXCLUDED_COLS = ["customer_id", "order_id", "date", "paid_fen", "refunded_fen", "net_fen",
+                  "reason"]
+
+
+def _period(day: np.ndarray, freq: str) -> np.ndarray:
+    """Period number of epoch days: days, Monday-based weeks, or calendar months."""
+    if freq == "D":
+        return day
+    if freq == "W":  # 1970-01-01 was a Thursday: day + 3 counts from Monday 1969-12-29
+        return (day + 3) // 7
+    return day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def rfm_table(
+    orders: pd.DataFrame,
+    refunds: pd.DataFrame | None = None,
+    /,
+    *,
+    as_of: Any,
+    basis: str = "rfm",
+    frequency: str = "orders",
+    freq: str = "D",
+    freq_multiplier: float = 1,
+    include_first_transaction: bool = False,
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "paid_at",
+    status_col: str = "status",
+    amount_col: str = "paid_fen",
+    refund_id_col: str = "refund_id",
+    refund_date_col: str = "refunded_at",
+    refund_amount_col: str = "amount_fen",
+) -> RFMTable:
+    """Per-customer recency, frequency and monetary value as of a day.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        Canonical ``orders`` (only order id, customer id, ``paid_at``, status and
+        ``paid_fen`` are read; ids may be text, integers or categoricals).
+    refunds : DataFrame, optional
+        Canonical ``refunds``; each refund dated on or before ``as_of`` nets against its order.
+    as_of : date-like
+        Snapshot day: purchases paid and refunds made on or before it count (a timestamp
+        with a time of day cuts at that instant; tz-aware values are converted to
+        Asia/Shanghai).
+    basis : {"rfm", "model"}
+        ``"rfm"``: recency_days, frequency, monetary_fen, paid_fen, refunded_fen, orders,
+        first_purchase, last_purchase, tenure_days. ``"model"``: the BG/NBD inputs of
+        lifetimes' ``summary_data_from_transaction_data``: purchases merged per ``freq``
+        period, ``frequency`` = repeat periods, ``recency`` = last - first period,
+        ``T`` = as_of period - first period (both divided by ``freq_multiplier``),
+        ``monetary_value`` = mean net fen of the repeat periods (0 without repeats); with
+        ``include_first_transaction`` the first period counts too (frequency = periods).
+    frequency : {"orders", "days"}
+        ``basis="rfm"``: count distinct paid orders, or distinct purchase days (a day is
+        one occasion; its net is the sum over its orders).
+    freq : {"D", "W", "M"}
+        ``basis="model"`` period: day, Monday-Sunday week (lifetimes' ``"W"``), calendar
+        month (which lifetimes rejects).
+    freq_multiplier : float
+        ``basis="model"``: divides recency and T, as in lifetimes.
+    include_first_transaction : bool
+        ``basis="model"``: as in lifetimes.
+    customer_col, order_col, date_col, status_col, amount_col : str
+        Column names in ``orders``.
+    refund_id_col, refund_date_col, refund_amount_col : str
+        Column names in ``refunds`` (refund ids are checked for duplicates if present).
+
+    Returns
+    -------
+    RFMTable
+        ``customers`` (sorted by customer id), ``excluded`` and ``unmatched_refunds``.
+        ``customers.monetary_fen.sum() + excluded.net_fen.sum()`` equals paid minus
+        refunded over all counted orders.
+
+    Raises
+    ------
+    MissingColumnsError, SchemaError
+        Missing columns, non-integer or negative money, unknown statuses, null ids,
+        paid orders without ``paid_at``, duplicate order or refund ids.
+    PeriodError
+        ``as_of`` unreadable or before every paid order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({
+    ...     "order_id": ["O1", "O2", "O3", "O4"], "customer_id": ["A", "A", "B", "B"],
+    ...     "paid_at": pd.to_datetime(["2025-12-01 10:00", "2025-12-20 21:00",
+    ...                                "2025-12-05 09:00", "2025-12-30 23:59"]),
+    ...     "status": ["completed", "completed", "completed", "paid"],
+    ...     "paid_fen": [10000, 5000, 20000, 8000]})
+    >>> refunds = pd.DataFrame({"refund_id": ["R1"], "order_id": ["O4"],
+    ...     "refunded_at": pd.to_datetime(["2025-12-31 08:00"]), "amount_fen": [8000]})
+    >>> t = rfm_table(orders, refunds, as_of="2025-12-31")
+    >>> t.customers[["customer_id", "recency_days", "frequency", "monetary_fen"]]
+      customer_id  recency_days  frequency  monetary_fen
+    0           A            11          2         15000
+    1           B            26          1         20000
+    >>> t.excluded[["order_id", "net_fen", "reason"]]
+      order_id  net_fen             reason
+    0       O4        0  refunded in full
+    """
+    if basis not in ("rfm", "model"):
+        raise RFMError(f"basis must be 'rfm' or 'model', got {basis!r}")
+    if frequency not in ("orders", "days"):
+        raise RFMError(f"frequency must be 'orders' or 'days', got {frequency!r}")
+    if freq not in _FREQS:
+        raise RFMError(f"freq must be one of {', '.join(_FREQS)}, got {freq!r}")
+    if not freq_multiplier > 0:
+        raise RFMError(f"freq_multiplier must be > 0, got {freq_multiplier!r}")
+    day0, end = _as_of(as_of)
+    key = order_col
+    _require(orders, [order_col, customer_col, date_col, status_col, amount_col], "orders")
+    for c in (order_col, customer_col):
+        _not_null(orders, c, "orders", key)
+    status = orders[status_col]
+    bad = ~status.isin(ORDER_STATUSES).to_numpy()
+    if bad.any():
+        raise _reject("orders", status_col, f"one of {', '.join(ORDER_STATUSES)}", bad, orders,
+                      key)
+    paid_fen = _fen(orders, amount_col, "orders", key, positive=False)
+    ts = _local_times(orders, date_col, "orders", key)
+    is_paid = status.isin(PAID_STATUSES).to_numpy()
+    if (bad := is_paid & np.isnat(ts)).any():
+        raise _reject("orders", date_col, "paid statuses need paid_at", bad, orders, key)
+    idx = pd.Index(orders[order_col])
+    if not idx.is_unique:  # the hash table built here is reused by get_indexer below
+        raise _reject("orders", order_col, "unique key", idx.duplicated(keep=False), orders, key)
+    counted = is_paid & (ts < end)
+    if not counted.any():
+        first = ts[is_paid].min() if is_paid.any() else None
+        raise PeriodError(
+            f"rfm_table: no paid order in 'orders' on or before as_of={day0.date()}"
+            + (f"; the first is paid at {pd.Timestamp(first)}" if first is not None else
+               "; 'orders' has no paid order at all")
+        )
+    refunded = np.zeros(len(orders), dtype=np.int64)
+    unmatched = _refunds(refunds, idx, counted, is_paid, ts, end, refunded, status,
+                         refund_id_col, order_col, refund_date_col, refund_amount_col)
+
+    rows = np.flatnonzero(counted)
+    codes_all, uniques = _codes(orders[customer_col])
+    code = codes_all[rows]
+    day = ts[rows].astype("datetime64[D]").astype(np.int64)
+    paid = paid_fen[rows]
+    net = paid - refunded[rows]
+    k = len(uniques)
+    asof_day = int(day0.to_datetime64().astype("datetime64[D]").astype(np.int64))
+
+    if basis == "rfm" and frequency == "days":
+        occ, occ_code, occ_day = _by_key(code, day)
+        occ_net = _group_sum(occ, net, len(occ_code))
+        keep = (occ_net > 0)[occ]  # an order counts if its day's net is positive
+        ok_code, ok_day = occ_code[occ_net > 0], occ_day[occ_net > 0]
+        n_occ = np.bincount(ok_code, minlength=k)
+        n_orders = np.bincount(code[keep & (net > 0)], minlength=k)
+    else:
+        keep = net > 0
+        ok_code, ok_day = code[keep], day[keep]
+        n_occ = n_orders = np.bincount(ok_code, minlength=k)
+    excluded = _excluded(orders, rows[~keep], customer_col, order_col, day[~keep],
+                         paid[~keep], net[~keep], frequency == "days" and basis == "rfm")
+    has = n_occ > 0
+    order = np.flatnonzero(has)[pd.Index(uniques[has]).argsort()]
+    cust = uniques.take(order)
+    if basis == "model":
+        out = _model(code[keep], day[keep], net[keep], k, _period(np.array([asof_day]), freq)[0],
+                     freq, freq_multiplier, include_first_transaction)
+        customers = pd.DataFrame({customer_col: cust, **{c: v[order] for c, v in out.items()}})
+        return RFMTable(customers, excluded, unmatched)
+    last = _group_ext(ok_code, ok_day, k, op="max")[order]
+    first = _group_ext(ok_code, ok_day, k, op="min")[order]
+    mon = _group_sum(code[keep], net[keep], k)[order]
+    gross = _group_sum(code[keep], paid[keep], k)[order]
+    customers = pd.DataFrame({
+        customer_col: cust,
+        "recency_days": asof_day - last,
+        "frequency": n_occ[order],
+        "monetary_fen": mon,
+        "orders": n_orders[order],
+        "paid_fen": gross,
+        "refunded_fen": gross - mon,
+        "first_purchase": first.astype("datetime64[D]").astype("datetime64[us]"),
+        "last_purchase": last.astype("datetime64[D]").astype("datetime64[us]"),
+        "tenure_days": asof_day - first,
+    })
+    return RFMTable(customers, excluded, unmatched)
+
+
+def _by_key(code: np.ndarray, period: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group rows by (customer code, period): row -> group, and each group's code and period."""
+    lo = int(period.min()) if len(period) else 0
+    span = int(period.max()) - lo + 1 if len(period) else 1
+    g, keys = pd.factorize(code * span + (period - lo))
+    keys = np.asarray(keys, dtype=np.int64)
+    return g.astype(np.int64, copy=False), keys // span, keys % span + lo
+
+
+def _model(code, day, net, k, asof_p, freq, mult, include_first) -> dict[str, np.ndarray]:
+    """lifetimes' summary_data_from_transaction_data on (customer code, day, net) rows."""
+    occ, occ_code, occ_p = _by_key(code, _period(day, freq))
+    occ_val = _group_sum(occ, net, len(occ_code))  # same-period purchases merge
+    first = _group_ext(occ_code, occ_p, k, op="min")
+    last = _group_ext(occ_code, occ_p, k, op="max")
+    n = np.bincount(occ_code, minlength=k)
+    total = _group_sum(occ_code, occ_val, k)
+    is_first = occ_p == first[occ_code]
+    first_val = _group_sum(occ_code[is_first], occ_val[is_first], k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if include_first:
+            fr, mv = n.astype(float), total / np.maximum(n, 1)
+        else:
+            fr = (n - 1).astype(float)
+            mv = np.where(n > 1, (total - first_val) / np.maximum(n - 1, 1), 0.0)
+    return {"frequency": fr, "recency": (last - first) / mult, "T": (asof_p - first) / mult,
+            "monetary_value": mv.astype(float)}
+
+
+def _refunds(refunds, idx, counted, is_paid, ts, end, refunded, status,
+             id_col, order_col, date_col, amount_col) -> pd.DataFrame:
+    """Add refunds (on or before as_of) into ``refunded`` per order row; return unmatched."""
+    cols = [order_col, date_col, amount_col]
+    if refunds is None:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in [id_col, *cols, "reason"]})
+    _require(refunds, cols, "refunds")
+    key = id_col if id_col in refunds.columns else order_col
+    _not_null(refunds, order_col, "refunds", key)
+    amount = _fen(refunds, amount_col, "refunds", key, positive=True)
+    when = _local_times(refunds, date_col, "refunds", key)
+    _not_null(refunds, date_col, "refunds", key)
+    if id_col in refunds.columns and (dup := refunds[id_col].duplicated(keep=False)).any():
+        raise _reject("refunds", id_col, "unique key", dup.to_numpy(), refunds, key)
+    now = when < end
+    pos = idx.get_indexer(refunds[order_col])
+    ok = now & (pos >= 0)
+    ok[ok] = counted[pos[ok]]
+    if ok.any():
+        sums = pd.Series(amount[ok]).groupby(pos[ok]).sum()
+        refunded[sums.index.to_numpy()] = sums.to_numpy()
+    miss = now & ~ok
+    reason = np.full(miss.sum(), "order not found", dtype=object)
+    p = pos[miss]
+    found = p >= 0
+    st = status.to_numpy()[p[found]]
+    reason[found] = np.where(is_paid[p[found]], "order paid after as_of",
+                             "order not paid (" + st.astype(str) + ")")
+    out = refunds.loc[miss, [c for c in [id_col, *cols] if c in refunds.columns]]
+    return out.assign(reason=reason).reset_index(drop=True)
+
+
+def _excluded(orders, rows, customer_col, order_col, day, paid, net, by_day) -> pd.DataFrame:
+    sub = orders.iloc[rows]
+    if by_day:  # the reason is about the customer-day, whose net is the sum over its orders
+        key = pd.DataFrame({"c": sub[customer_col].to_numpy(), "d": day})
+        day_net = pd.Series(net).groupby([key["c"], key["d"]]).transform("sum").to_numpy()
+    else:
+        day_net = net
+    reason = np.where(day_net == 0, "refunded in full", "refunds exceed payment")
+    if by_day:
+        reason = np.char.add("day: ", reason.astype(str)).astype(object)
+    return pd.DataFrame({
+        "customer_id": sub[customer_col].to_numpy(),
+        "order_id": sub[order_col].to_numpy(),
+        "date": day.astype("datetime64[D]").astype("datetime64[us]"),
+        "paid_fen": paid,
+        "refunded_fen": paid - net,
+        "net_fen": net,
+        "reason": reason,
+    }, columns=_EXCLUDED_COLS)
+
+
+# --------------------------------------------------------------------------- rfm_scores
+def _unwrap(x: Any, name: str) -> pd.DataFrame:
+    if isinstance(x, RFMTable | RFMScores | Segments):
+        return x.customers
+    if isinstance(x, pd.DataFrame):
+        return x
+    raise RFMError(f"{name} must be a DataFrame or an RFMTable/RFMScores/Segments result, "
+                   f"got {type(x).__name__}")
+
+
+def _check_bins(bins: Any) -> int:
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or not 2 <= bins <= 9:
+        raise RFMError(f"bins must be an integer from 2 to 9, got {bins!r}")
+    return int(bins)
+
+
+def _quantile_cuts(v: np.ndarray, bins: int, higher_better: bool) -> np.ndarray:
+    """Ascending cut points c_1..c_{bins-1} at the quantiles, as data values (or inf).
+
+    Intervals are [c_{k-1}, c_k). A run of ties at a quantile takes the worse score: for
+    higher-is-better metrics the cut is the first value above the quantile, for recency
+    the first value at or above it.
+    """
+    s = np.sort(v)
+    q = np.quantile(s, np.arange(1, bins) / bins)
+    i = np.searchsorted(s, q, side="right" if higher_better else "left")
+    return np.where(i < len(s), s[np.minimum(i, len(s) - 1)], np.inf).astype(float)
+
+
+def _cuts_from_table(tab: pd.DataFrame, metric: str, bins: int, hb: bool) -> np.ndarray:
+    _require(tab, ["metric", "score", "lower", "upper"], "thresholds")
+    t = tab[tab["metric"] == metric].sort_values("lower", kind="stable")
+    sc = t["score"].to_numpy()
+    lo, hi = t["lower"].to_numpy(float), t["upper"].to_numpy(float)
+    want = np.arange(1, bins + 1) if hb else np.arange(bins, 0, -1)
+    problems = []
+    if len(t) != bins or not np.array_equal(sc, want):
+        problems.append(f"scores in order of 'lower' are {sc.tolist()}, expected {want.tolist()}")
+    elif (hi[:-1] != lo[1:]).any():
+        gaps = [f"[{a:g}, {b:g}) then [{c:g}, {d:g})" for a, b, c, d in
+                zip(lo[:-1], hi[:-1], lo[1:], hi[1:], strict=True) if b != c]
+        problems.append("intervals must meet (upper of one = lower of the next): " +
+                        "; ".join(gaps))
+    elif (hi < lo).any():
+        problems.append("an interval has upper < lower")
+    if problems:
+        raise RFMError(f"thresholds for metric '{metric}': {'; '.join(problems)} "
+                       "(intervals are lower <= x < upper; 5 = best, recent is best)")
+    return np.r_[lo[1:], hi[-1], lo[0]]  # cuts + the outer bounds, checked against the data
+
+
+def _cuts_given(given: Any, metric: str, bins: int, hb: bool) -> tuple[np.ndarray, float, float]:
+    if isinstance(given, pd.DataFrame):
+        arr = _cuts_from_table(given, metric, bins, hb)
+        return arr[: bins - 1], arr[-1], arr[-2]
+    if not isinstance(given, Mapping) or metric not in given:
+        raise RFMError(f"thresholds must be a table (metric, score, lower, upper) or a mapping "
+                       f"of {', '.join(METRICS)} to {bins - 1} ascending cut points; "
+                       f"missing '{metric}'")
+    c = np.asarray(given[metric], dtype=float)
+    if c.shape != (bins - 1,) or (np.diff(c) <= 0).any() or np.isnan(c).any():
+        raise RFMError(f"thresholds['{metric}'] must be {bins - 1} strictly ascending cut points "
+                       f"(intervals [c_k-1, c_k)), got {list(given[metric])!r}")
+    return c, -np.inf, np.inf
+
+
+def rfm_scores(
+    table: RFMTable | pd.DataFrame,
+    /,
+    *,
+    bins: int = 5,
+    method: str = "quantile",
+    thresholds: pd.DataFrame | Mapping[str, Any] | None = None,
+    recency_col: str = "recency_days",
+    frequency_col: str = "frequency",
+    monetary_col: str = "monetary_fen",
+) -> RFMScores:
+    """Score recency, frequency and monetary 1..bins (bins = best; for recency, recent is best).
+
+    Scores are functions of the value alone: identical values always get identical
+    scores, whatever the row order. Every score is an interval ``lower <= x < upper`` of
+    the metric, listed in ``RFMScores.thresholds``.
+
+    Parameters
+    ----------
+    table : RFMTable or DataFrame
+        Output of :func:`rfm_table` (``basis="rfm"``) or a frame with the three columns.
+    bins : int
+        Number of scores, 2 to 9 (the classic map needs 5).
+    method : {"quantile", "thresholds"}
+        ``"quantile"``: cut points at the ``k/bins`` quantiles (linear interpolation); a
+        run of ties at a cut point takes the lower (worse) score, so when ties make cut
+        points collapse some scores stay empty and an :class:`RFMWarning` names them.
+        ``"thresholds"``: use ``thresholds``.
+    thresholds : DataFrame or mapping, optional
+        A ``thresholds`` table as returned here (reuse last month's cut points), or a
+        mapping of ``"recency"``, ``"frequency"``, ``"monetary"`` to ``bins - 1``
+        ascending cut points (intervals ``[c_{k-1}, c_k)``).
+    recency_col, frequency_col, monetary_col : str
+        Metric columns.
+
+    Returns
+    -------
+    RFMScores
+        ``customers``: the table plus ``r_score``, ``f_score``, ``m_score`` and
+        ``rfm_code`` (``100 r + 10 f + m``); ``thresholds``: metric, score, lower, upper,
+        customers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"customer_id": list("ABCDE"), "recency_days": [3, 40, 9, 200, 9],
+    ...                   "frequency": [1, 1, 1, 4, 2], "monetary_fen": [900, 500, 100, 8000, 700]})
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     s = rfm_scores(t, bins=3)
+    >>> s.customers[["customer_id", "r_score", "f_score", "m_score"]]
+      customer_id  r_score  f_score  m_score
+    0           A        3        1        3
+    1           B        1        1        1
+    2           C        2        1        1
+    3           D        1        3        3
+    4           E        2        3        2
+    >>> print(w[0].message)  # doctest: +ELLIPSIS
+    rfm_scores: frequency: quantile cut points collapse (ties); score(s) 2 ... empty...
+    >>> s.thresholds[s.thresholds.metric == "frequency"]
+          metric  score  lower  upper  customers
+    3  frequency      1   -inf    2.0          3
+    4  frequency      2    2.0    2.0          0
+    5  frequency      3    2.0    inf          2
+    """
+    df = _unwrap(table, "table")
+    bins = _check_bins(bins)
+    if method not in ("quantile", "thresholds"):
+        raise RFMError(f"method must be 'quantile' or 'thresholds', got {method!r}")
+    if method == "thresholds" and thresholds is None:
+        raise RFMError("method='thresholds' needs thresholds= (a table or a mapping of cuts)")
+    if method == "quantile" and thresholds is not None:
+        raise RFMError("thresholds= is only used with method='thresholds'")
+    cols = dict(zip(METRICS, (recency_col, frequency_col, monetary_col), strict=True))
+    _require(df, list(cols.values()), "table")
+    if df.empty:
+        raise RFMError("rfm_scores: the table has no customers to score")
+    out, rows, notes = {}, [], []
+    for metric, col in cols.items():
+        hb = metric != "recency"
+        v = pd.to_numeric(df[col]).to_numpy(dtype=float)
+        if np.isnan(v).any():
+            raise _reject("table", col, "not null", np.isnan(v), df.reset_index(drop=True),
+                          "customer_id")
+        if method == "quantile":
+            cuts, lo_b, hi_b = _quantile_cuts(v, bins, hb), -np.inf, np.inf
+        else:
+            cuts, lo_b, hi_b = _cuts_given(thresholds, metric, bins, hb)
+            if (bad := (v < lo_b) | (v >= hi_b)).any():
+                raise _reject("table", col, f"inside the thresholds [{lo_b:g}, {hi_b:g})", bad,
+                              df.reset_index(drop=True), "customer_id")
+        rank = 1 + np.searchsorted(cuts, v, side="right")  # 1 = lowest values
+        score = rank if hb else bins + 1 - rank
+        out[metric] = score
+        bounds = np.r_[lo_b, cuts, hi_b]
+        counts = np.bincount(rank, minlength=bins + 1)[1:]
+        ks = np.arange(1, bins + 1)
+        rows.append(pd.DataFrame({"metric": metric, "score": ks if hb else bins + 1 - ks,
+                                  "lower": bounds[:-1], "upper": bounds[1:],
+                                  "customers": counts}))
+        empty = sorted((ks if hb else bins + 1 - ks)[counts == 0].tolist())
+        if empty:
+            why = "quantile cut points collapse (ties)" if method == "quantile" else "no values"
+            notes.append(f"{metric}: {why}; score(s) {', '.join(map(str, empty))} of {bins} "
+                         "are empty")
+    if notes:
+        warnings.warn("rfm_scores: " + "; ".join(notes) + " (see RFMScores.thresholds)",
+                      RFMWarning, stacklevel=2)
+    res = df.assign(r_score=out["recency"], f_score=out["frequency"], m_score=out["monetary"])
+    res["rfm_code"] = 100 * res["r_score"] + 10 * res["f_score"] + res["m_score"]
+    thr = pd.concat(rows, ignore_index=True)
+    return RFMScores(res, thr)
+
+
+# --------------------------------------------------------------------------- segment maps
+# The classic 11-segment map of the R ``rfm`` vignette, redesigned as a partition of the
+# 125 (R, F, M) cells: the vignette's first-match ``case_when`` leaves 36 cells in "Others"
+# and never assigns New Customers, Promising, Can't Lose Them or Lost. Bands: R 4-5 recent,
+# R 3 cooling, R 1-2 lapsed; F 1 one purchase, F 2-3 a few, F 4-5 frequent (with most
+# customers buying once, tie-safe F scores often leave F=2 empty, so no segment relies on
+# F=2 alone). Boxes are inclusive (r_min, r_max, f_min, f_max, m_min, m_max).
+_CLASSIC = (
+    ("Champions", "冠军客户", "bought recently, often and the most", [(4, 5, 4, 5, 4, 5)]),
+    ("Loyal Customers", "忠诚客户", "buy often, not lapsed",
+     [(3, 5, 4, 5, 1, 3), (3, 3, 4, 5, 4, 5)]),
+    ("Potential Loyalist", "潜在忠诚客户", "recent, bought a few times", [(4, 5, 2, 3, 1, 5)]),
+    ("New Customers", "新客户", "first purchase, very recent", [(5, 5, 1, 1, 1, 5)]),
+    ("Promising", "有潜力客户", "first purchase, recent", [(4, 4, 1, 1, 1, 5)]),
+    ("Need Attention", "需要关注", "a few purchases, cooling down", [(3, 3, 2, 3, 1, 5)]),
+    ("About To Sleep", "即将沉睡", "one purchase, cooling down", [(3, 3, 1, 1, 1, 5)]),
+    ("At Risk", "流失风险", "lapsed after several or valuable purchases",
+     [(1, 2, 4, 5, 1, 3), (1, 2, 2, 3, 3, 5)]),
+    ("Can't Lose Them", "不能失去", "lapsed, were among the best", [(1, 2, 4, 5, 4, 5)]),
+    ("Hibernating", "休眠客户", "lapsed, few and small purchases",
+     [(1, 2, 2, 3, 1, 2), (2, 2, 1, 1, 1, 5)]),
+    ("Lost", "已流失", "one purchase, longest ago", [(1, 1, 1, 1, 1, 5)]),
+)
+# cn8: (R 近, F 高, M 高) -> name; the usual Chinese 8-class table (R 近 = fewer days).
+_CN8 = (
+    ("重要价值", "Important value", (1, 1, 1)),
+    ("重要发展", "Important to develop", (1, 0, 1)),
+    ("重要保持", "Important to retain", (0, 1, 1)),
+    ("重要挽留", "Important to win back", (0, 0, 1)),
+    ("一般价值", "General value", (1, 1, 0)),
+    ("一般发展", "General to develop", (1, 0, 0)),
+    ("一般保持", "General to retain", (0, 1, 0)),
+    ("一般挽留", "General to win back", (0, 0, 0)),
+)
+# cn4 = activity (R 近/远) x value (F 高 and M 高 / one of them / neither), a roll-up of cn8.
+_CN4 = (
+    ("核心", "Core", "近, F 高 and M 高 (重要价值)", ("重要价值",)),
+    ("潜力", "Potential", "近, not both F 高 and M 高 (重要发展, 一般价值, 一般发展)",
+     ("重要发展", "一般价值", "一般发展")),
+    ("普通", "Regular", "远, F 高 or M 高 (重要保持, 重要挽留, 一般保持)",
+     ("重要保持", "重要挽留", "一般保持")),
+    ("沉睡", "Dormant", "远, F 低 and M 低 (一般挽留)", ("一般挽留",)),
+)
+_BOX = ["r_min", "r_max", "f_min", "f_max", "m_min", "m_max"]
+
+
+def segment_names(scheme: str = "classic", /) -> pd.DataFrame:
+    """English and Chinese names of a shipped scheme's segments, in display order.
+
+    Examples
+    --------
+    >>> segment_names("cn4")
+      segment_en segment_zh                                         definition
+    0       Core         核心                              近, F 高 and M 高 (重要价值)
+    1  Potential         潜力  近, not both F 高 and M 高 (重要发展, 一般价值, 一般发展)
+    2    Regular         普通          远, F 高 or M 高 (重要保持, 重要挽留, 一般保持)
+    3    Dormant         沉睡                              远, F 低 and M 低 (一般挽留)
+    """
+    if scheme == "classic":
+        rows = [(en, zh, d) for en, zh, d, _ in _CLASSIC]
+    elif scheme == "cn8":
+        lab = {1: ("近", "高", "高"), 0: ("远", "低", "低")}
+        rows = [(en, zh, f"R {lab[r][0]}, F {lab[f][1]}, M {lab[m][2]}")
+                for zh, en, (r, f, m) in _CN8]
+    elif scheme == "cn4":
+        rows = [(en, zh, d) for zh, en, d, _ in _CN4]
+    else:
+        raise RFMError(f"scheme must be 'classic', 'cn8' or 'cn4', got {scheme!r}")
+    return pd.DataFrame(rows, columns=["segment_en", "segment_zh", "definition"])
+
+
+def segment_map(scheme: str = "classic", /) -> pd.DataFrame:
+    """The score boxes of a box-defined scheme (``"classic"``): one row per box.
+
+    Columns: segment, segment_zh, r_min, r_max, f_min, f_max, m_min, m_max (inclusive).
+    Edit a copy and pass it to :func:`rfm_segments` as ``scheme=`` for a custom map.
+
+    Examples
+    --------
+    >>> m = segment_map("classic")
+    >>> m.head(2)
+               segment segment_zh  r_min  r_max  f_min  f_max  m_min  m_max
+    0        Champions       冠军客户      4      5      4      5      4      5
+    1  Loyal Customers       忠诚客户      3      5      4      5      1      3
+    >>> len(segment_cells(m))  # 125 cells, each in exactly one segment
+    125
+    """
+    if scheme != "classic":
+        raise RFMError(f"segment_map: only 'classic' is defined by score boxes, got {scheme!r} "
+                       "(cn8/cn4 split raw values; see segment_names)")
+    rows = [(en, zh, *box) for en, zh, _, boxes in _CLASSIC for box in boxes]
+    return pd.DataFrame(rows, columns=["segment", "segment_zh", *_BOX])
+
+
+def _cell_name(r: int, f: int, m: int) -> str:
+    return f"R{r}F{f}M{m}"
+
+
+def _listing(cells: list[str], n: int = 12) -> str:
+    more = f" (and {len(cells) - n} more)" if len(cells) > n else ""
+    return ", ".join(cells[:n]) + more
+
+
+def segment_cells(scheme_map: pd.DataFrame, /, *, bins: int = 5) -> pd.DataFrame:
+    """Check that a segment map is a partition of the bins**3 score cells and list the cells.
+
+    Parameters
+    ----------
+    scheme_map : DataFrame
+        Columns segment, r_min, r_max, f_min, f_max, m_min, m_max (inclusive score
+        ranges); a segment may have several rows (boxes).
+    bins : int
+        Scores run 1..bins.
+
+    Returns
+    -------
+    DataFrame
+        r_score, f_score, m_score, segment: one row per cell (segment is categorical, in
+        the map's order).
+
+    Raises
+    ------
+    RFMError
+        Listing the ranges outside 1..bins, the cells no box covers (gaps), the cells
+        two segments claim (overlaps) and the segments that own no cell (unreachable).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bad = pd.DataFrame({"segment": ["Top", "Rest"], "r_min": [2, 1], "r_max": [2, 1],
+    ...     "f_min": [1, 1], "f_max": [2, 2], "m_min": [2, 1], "m_max": [2, 2]})
+    >>> segment_cells(bad, bins=2)
+    Traceback (most recent call last):
+    ...
+    mallkit.rfm.RFMError: segment map is not a partition ... gaps (2 cells ...): R2F1M1, R2F2M1
+    """
+    bins = _check_bins(bins)
+    _require(scheme_map, ["segment", *_BOX], "segment map")
+    m = scheme_map.reset_index(drop=True)
+    names = list(dict.fromkeys(m["segment"].astype(str)))
+    lo = m[_BOX[0::2]].to_numpy()
+    hi = m[_BOX[1::2]].to_numpy()
+    problems = []
+    bad = (lo < 1) | (hi > bins) | (lo > hi)
+    if bad.any():
+        rows = [f"{m['segment'][i]} (row {i})" for i in np.flatnonzero(bad.any(axis=1))]
+        problems.append(f"ranges outside 1..{bins} or min > max in {_listing(rows)}")
+    grid = np.stack(np.meshgrid(*[np.arange(1, bins + 1)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    inside = ((grid[:, None, :] >= lo[None]) & (grid[:, None, :] <= hi[None])).all(-1)
+    seg_of_row = pd.Categorical(m["segment"].astype(str), categories=names).codes
+    claims = np.zeros((len(grid), len(names)), dtype=bool)
+    for j in range(len(names)):  # a loop over segments (a handful), not rows
+        claims[:, j] = inside[:, seg_of_row == j].any(axis=1)
+    n_claims = claims.sum(axis=1)
+    label = [_cell_name(*c) for c in grid]
+    if (gap := n_claims == 0).any():
+        cells = [label[i] for i in np.flatnonzero(gap)]
+        problems.append(f"gaps ({len(cells)} cells in no segment): {_listing(cells)}")
+    if (over := n_claims > 1).any():
+        cells = [f"{label[i]} ({' & '.join(np.array(names)[claims[i]])})"
+                 for i in np.flatnonzero(over)]
+        problems.append(f"overlaps ({len(cells)} cells in several segments): {_listing(cells)}")
+    owned = claims[n_claims == 1].any(axis=0)
+    if not owned.all():
+        unreachable = [n for n, o in zip(names, owned, strict=True) if not o]
+        problems.append(f"unreachable segments (no cell of their own): {', '.join(unreachable)}")
+    if problems:
+        raise RFMError(f"segment map is not a partition of the {bins ** 3} cells of scores "
+                       f"1..{bins}: " + "; ".join(problems))
+    seg = pd.Categorical.from_codes(claims.argmax(axis=1), categories=names)
+    return pd.DataFrame({"r_score": grid[:, 0], "f_score": grid[:, 1], "m_score": grid[:, 2],
+                         "segment": seg})
+
+
+def _splits(df: pd.DataFrame, split: Any, cols: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for metric, col in cols.items():
+        v = pd.to_numeric(df[col]).to_numpy(dtype=float)
+        if isinstance(split, Mapping):
+            if metric not in split:
+                raise RFMError(f"split mapping must give {', '.join(METRICS)}; missing '{metric}'")
+            how, val = "given", float(split[metric])
+        elif split in ("mean", "median"):
+            how, val = split, float(np.mean(v) if split == "mean" else np.median(v))
+        else:
+            raise RFMError(f"split must be 'mean', 'median' or a mapping of {', '.join(METRICS)} "
+                           f"to values, got {split!r}")
+        rule = (f"近 (recent) if {col} < {val:g}" if metric == "recency"
+                else f"高 (high) if {col} >= {val:g}")
+        rows.append((metric, col, how, val, rule))
+    return pd.DataFrame(rows, columns=["metric", "column", "split", "value", "rule"])
+
+
+def rfm_segments(
+    scores: RFMScores | RFMTable | pd.DataFrame,
+    /,
+    *,
+    scheme: str | pd.DataFrame = "classic",
+    lang: str | None = None,
+    split: str | Mapping[str, float] = "mean",
+    bins: int | None = None,
+    recency_col: str = "recency_days",
+    frequency_col: str = "frequency",
+    monetary_col: str = "monetary_fen",
+) -> Segments:
+    """Assign every customer to exactly one segment.
+
+    Parameters
+    ----------
+    scores : RFMScores, RFMTable or DataFrame
+        ``classic`` and custom maps read ``r_score, f_score, m_score``; ``cn8`` and
+        ``cn4`` read the raw metric columns (an RFMTable is enough).
+    scheme : {"classic", "cn8", "cn4"} or DataFrame
+        ``classic``: the 11 English segments as a partition of the 125 cells (see
+        :func:`segment_map`). ``cn8``: 重要价值 ... 一般挽留 from R 近/远, F 高/低,
+        M 高/低 (近: ``recency < split``; 高: ``value >= split``). ``cn4``: 核心/潜力/普通/
+        沉睡 = activity (R 近/远) x value, a roll-up of cn8 (see :func:`segment_names`).
+        A DataFrame is a custom map checked by :func:`segment_cells`.
+    lang : {"en", "zh"}, optional
+        Language of the names; default English for classic, Chinese for cn8/cn4.
+    split : {"mean", "median"} or mapping
+        cn8/cn4 split values; a mapping gives ``recency``, ``frequency``, ``monetary``.
+    bins : int, optional
+        Score range of a custom map; taken from an RFMScores result, else 5.
+    recency_col, frequency_col, monetary_col : str
+        Raw metric columns for cn8/cn4.
+
+    Returns
+    -------
+    Segments
+        ``customers``: the input plus a categorical ``segment`` (all segments of the scheme
+        as categories); ``rules``: the boxes of the map, or the split values used.
+        An :class:`RFMWarning` names segments with no customer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"customer_id": ["A", "B"], "r_score": [5, 1], "f_score": [5, 1],
+    ...                   "m_score": [5, 2]})
+    >>> g = rfm_segments(s)  # doctest: +SKIP
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     g = rfm_segments(s, lang="zh")
+    >>> g.customers["segment"].tolist()
+    ['冠军客户', '已流失']
+    """
+    df = _unwrap(scores, "scores")
+    if lang not in (None, "en", "zh"):
+        raise RFMError(f"lang must be 'en' or 'zh', got {lang!r}")
+    if isinstance(scheme, str) and scheme in ("cn8", "cn4"):
+        cols = dict(zip(METRICS, (recency_col, frequency_col, monetary_col), strict=True))
+        _require(df, list(cols.values()), "scores")
+        rules = _splits(df, split, cols)
+        val = rules["value"].to_numpy()
+        near = pd.to_numeric(df[recency_col]).to_numpy() < val[0]
+        fh = pd.to_numeric(df[frequency_col]).to_numpy() >= val[1]
+        mh = pd.to_numeric(df[monetary_col]).to_numpy() >= val[2]
+        lut = np.zeros(8, dtype=np.int64)  # index 4 r + 2 f + m -> cn8 code
+        for j, (_, _, (r, f, m)) in enumerate(_CN8):
+            lut[4 * r + 2 * f + m] = j
+        code = lut[4 * near + 2 * fh + mh]
+        zh8 = [zh for zh, _, _ in _CN8]
+        if scheme == "cn4":
+            to4 = {n8: j for j, (*_, parts) in enumerate(_CN4) for n8 in parts}
+            code = np.array([to4[n] for n in zh8])[code]
+            zh, en = [r[0] for r in _CN4], [r[1] for r in _CN4]
+        else:
+            zh, en = zh8, [r[1] for r in _CN8]
+        names = en if lang == "en" else zh
+    else:
+        if isinstance(scheme, pd.DataFrame):
+            smap = scheme
+            if bins is None:
+                bins = (int(scores.thresholds["score"].max()) if isinstance(scores, RFMScores)
+                        else 5)
+        elif scheme == "classic":
+            smap = segment_map("classic")
+            if lang == "zh":
+                smap = smap.assign(segment=smap["segment_zh"])
+            got = (int(scores.thresholds["score"].max()) if isinstance(scores, RFMScores)
+                   else bins or 5)
+            if got != 5:
+                raise RFMError(f"the classic map needs 5 bins, the scores have {got}")
+            bins = 5
+        else:
+            raise RFMError(f"scheme must be 'classic', 'cn8', 'cn4' or a map DataFrame, "
+                           f"got {scheme!r}")
+        if isinstance(scheme, pd.DataFrame) and lang == "zh" and "segment_zh" in smap:
+            smap = smap.assign(segment=smap["segment_zh"])
+        cells = segment_cells(smap, bins=bins)
+        sc = ["r_score", "f_score", "m_score"]
+        _require(df, sc, "scores")
+        v = df[sc].to_numpy(dtype=np.int64)
+        if (bad := ((v < 1) | (v > bins)).any(axis=1)).any():
+            raise _reject("scores", "r_score/f_score/m_score", f"scores in 1..{bins}", bad,
+                          df.reset_index(drop=True), "customer_id")
+        idx = ((v[:, 0] - 1) * bins + (v[:, 1] - 1)) * bins + (v[:, 2] - 1)
+        code = cells["segment"].cat.codes.to_numpy()[idx]
+        names = list(cells["segment"].cat.categories)
+        counts = cells.groupby("segment", observed=False).size()
+        rules = smap.assign(cells=smap["segment"].map(counts)).reset_index(drop=True)
+    seg = pd.Categorical.from_codes(code, categories=names)
+    if empty := [n for n, c in zip(names, np.bincount(code, minlength=len(names)), strict=True)
+                 if c == 0]:
+        warnings.warn(f"rfm_segments: no customer in segment(s) {', '.join(empty)}",
+                      RFMWarning, stacklevel=2)
+    return Segments(df.assign(segment=seg), rules)
+
+
+# --------------------------------------------------------------------------- summaries
+def segment_summary(
+    segments: Segments | pd.DataFrame,
+    table: RFMTable | pd.DataFrame | None = None,
+    /,
+    *,
+    customer_col: str = "customer_id",
+) -> pd.DataFrame:
+    """Customers, revenue, order value and recency per segment (empty segments included).
+
+    Parameters
+    ----------
+    segments : Segments or DataFrame
+        Customers with a ``segment`` column.
+    table : RFMTable or DataFrame, optional
+        Where recency_days, frequency, monetary_fen (and orders) come from if
+        ``segments`` does not carry them; joined on ``customer_col``.
+
+    Returns
+    -------
+    DataFrame
+        segment, customers, share, revenue_fen, revenue_share, orders, aov_fen (net
+        revenue per order), recency_days_mean, recency_days_median, frequency_mean,
+        monetary_fen_mean.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> seg = pd.DataFrame({"customer_id": ["A", "B", "C"], "segment": ["x", "x", "y"],
+    ...     "recency_days": [1, 3, 90], "frequency": [2, 1, 1], "orders": [2, 1, 1],
+    ...     "monetary_fen": [3000, 1000, 4000]})
+    >>> segment_summary(seg)[["segment", "customers", "revenue_fen", "revenue_share", "aov_fen"]]
+      segment  customers  revenue_fen  revenue_share      aov_fen
+    0       x          2         4000            0.5  1333.333333
+    1       y          1         4000            0.5  4000.000000
+    """
+    df = _unwrap(segments, "segments")
+    _require(df, [customer_col, "segment"], "segments")
+    need = ["recency_days", "frequency", "monetary_fen"]
+    if table is not None:
+        t = _unwrap(table, "table")
+        _require(t, [customer_col, *need], "table")
+        extra = [c for c in [*need, "orders"] if c in t.columns]
+        df = df[[customer_col, "segment"]].merge(t[[customer_col, *extra]], on=customer_col,
+                                                 how="left", validate="one_to_one")
+    _require(df, need, "segments")
+    if df[need].isna().any().any():
+        raise _reject("segments", "/".join(need), "a table row for every customer",
+                      df[need].isna().any(axis=1).to_numpy(), df, customer_col)
+    seg = df["segment"]
+    if not isinstance(seg.dtype, pd.CategoricalDtype):
+        seg = seg.astype("category")
+    orders = df["orders"] if "orders" in df.columns else df["frequency"]
+    g = pd.DataFrame({"seg": seg, "rev": df["monetary_fen"].astype(np.int64),
+                      "orders": orders.astype(np.int64), "rec": df["recency_days"],
+                      "freq": df["frequency"]}).groupby("seg", observed=False, sort=False)
+    out = pd.DataFrame({
+        "customers": g.size(), "revenue_fen": g["rev"].sum(), "orders": g["orders"].sum(),
+        "recency_days_mean": g["rec"].mean(), "recency_days_median": g["rec"].median(),
+        "frequency_mean": g["freq"].mean(), "monetary_fen_mean": g["rev"].mean(),
+    }).reindex(seg.cat.categories)
+    out = out.fillna({"customers": 0, "revenue_fen": 0, "orders": 0}).astype(
+        {"customers": np.int64, "revenue_fen": np.int64, "orders": np.int64})
+    out.insert(1, "share", out["customers"] / max(len(df), 1))
+    out.insert(3, "revenue_share", out["revenue_fen"] / (out["revenue_fen"].sum() or np.nan))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out.insert(5, "aov_fen", out["revenue_fen"] / out["orders"].where(out["orders"] > 0))
+    out.index.name = "segment"
+    return out.reset_index()
+
+
+def segment_migration(
+    before: Segments | pd.DataFrame,
+    after: Segments | pd.DataFrame,
+    /,
+    *,
+    customer_col: str = "customer_id",
+) -> Migration:
+    """Transition matrix of customers between two segment snapshots (e.g. last vs this month).
+
+    Customers only in ``after`` enter through the :data:`ENTERED` row; customers only in
+    ``before`` leave through the :data:`LEFT` column (a snapshot built on a rolling window
+    drops customers; a cumulative one moves them to its lapsed segments instead).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> b = pd.DataFrame({"customer_id": ["A", "B", "C"], "segment": ["new", "new", "lost"]})
+    >>> a = pd.DataFrame({"customer_id": ["A", "C", "D"], "segment": ["loyal", "lost", "new"]})
+    >>> segment_migration(b, a).counts
+    after      lost  new  loyal  (left)
+    before
+    lost          1    0      0       0
+    new           0    0      1       1
+    loyal         0    0      0       0
+    (entered)     0    1      0       0
+    """
+    bf, af = _unwrap(before, "before"), _unwrap(after, "after")
+    for name, x in (("before", bf), ("after", af)):
+        _require(x, [customer_col, "segment"], name)
+        if (dup := x[customer_col].duplicated(keep=False)).any():
+            raise _reject(name, customer_col, "unique key", dup.to_numpy(), x, customer_col)
+
+    def cats(s: pd.Series) -> list:
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return list(s.cat.categories)
+        return sorted(s.dropna().unique().tolist())
+
+    names = list(dict.fromkeys(cats(bf["segment"]) + cats(af["segment"])))
+    if ENTERED in names or LEFT in names:
+        raise RFMError(f"segment names {ENTERED!r} and {LEFT!r} are reserved")
+    n = len(names)
+    m = bf[[customer_col, "segment"]].merge(af[[customer_col, "segment"]], on=customer_col,
+                                            how="outer", suffixes=("_b", "_a"), sort=False)
+    bcode = pd.Categorical(m["segment_b"], categories=names).codes.astype(np.int64)
+    acode = pd.Categorical(m["segment_a"], categories=names).codes.astype(np.int64)
+    bcode[bcode < 0], acode[acode < 0] = n, n  # absent -> ENTERED row / LEFT column
+    counts = np.bincount(bcode * (n + 1) + acode, minlength=(n + 1) ** 2).reshape(n + 1, n + 1)
+    rows = pd.Index([*names, ENTERED], name="before")
+    cols = pd.Index([*names, LEFT], name="after")
+    cdf = pd.DataFrame(counts, index=rows, columns=cols)
+    tot = counts.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = pd.DataFrame(np.where(tot > 0, counts / np.where(tot > 0, tot, 1), np.nan),
+                              index=rows, columns=cols)
+    flows = cdf.stack().rename("customers").reset_index()
+    flows["share"] = shares.stack().to_numpy()
+    inner = counts[:n, :n]
+    stayed = np.diag(inner)
+    summary = pd.DataFrame({
+        "segment": names, "before": counts[:n].sum(axis=1), "after": counts[:, :n].sum(axis=0),
+        "stayed": stayed, "moved_in": inner.sum(axis=0) - stayed, "entered": counts[n, :n],
+        "moved_out": inner.sum(axis=1) - stayed, "left": counts[:n, n],
+    })
+    summary["net_change"] = summary["after"] - summary["before"]
+    return Migration(cdf, shares, flows, summary)
