@@ -23,11 +23,14 @@ import pandas as pd
 
 __all__ = [
     "AllocationError",
+    "BillFormatError",
+    "InventoryError",
     "MallkitError",
     "MissingColumnsError",
     "MoneyError",
     "PeriodError",
     "PromotionError",
+    "ReconciliationError",
     "SchemaError",
 ]
 
@@ -97,3 +100,29 @@ class PromotionError(MallkitError, ValueError):
     Unknown mechanic, bad params, a window outside the data, a pre-period too short,
     a price that never varied.
     """
+
+
+class InventoryError(MallkitError, ValueError):
+    """An inventory parameter is out of range (service level, lead time, order quantity)."""
+
+
+class ReconciliationError(MallkitError, ValueError):
+    """A reconciliation cannot be run as asked (bad options or pool), or fails to tie out."""
+
+
+class BillFormatError(MallkitError, ValueError):
+    """A gateway bill file is not what it claims: unknown layout, truncated, re-saved,
+    or its own footer/summary totals disagree with its rows.
+
+    Attributes
+    ----------
+    path : str or None
+        The file.
+    line : int or None
+        1-based line number in the (decoded) file where the problem was found.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line

@@ -1,0 +1,950 @@
+"""Inventory thresholds (库存预警): safety stock, reorder points, order-up-to levels, EOQ,
+explained warnings per SKU and the shop's 动销率 / 售罄率.
+
+Formulas (all vectorised; ``P = L + R`` is the protection interval, lead time plus
+review period, in days):
+
+* Lead-time demand: mean ``μ = d̄·P``, std ``σ = √(P·σ_d² + d̄²·σ_L²)``.
+* **Cycle service level** (type 1, the probability of no stock-out in a cycle):
+  ``SS = z·σ`` with ``z = Φ⁻¹(CSL)``.
+* **Fill rate** (type 2, the share of demand served from stock): ``SS = k·σ`` where
+  ``G(k) = Q·(1 − β)/σ`` and ``G(k) = φ(k) − k·(1 − Φ(k))`` is the standard normal
+  loss function. A negative ``k`` (cycle stock alone meets the target) gives
+  ``SS = 0``, flagged ``floored``.
+* **Intermittent demand**: lead-time demand is negative binomial with the same mean
+  and variance (Poisson if not over-dispersed, or on request); the reorder point is
+  its ``CSL`` quantile (or the smallest ``r`` whose expected shortage
+  ``E[(X − r)⁺] ≤ Q·(1 − β)``), and ``SS = r − μ``.
+* ``reorder_point = μ + SS``; ``order_up_to = reorder_point + Q`` (``Q = 0``: the
+  periodic-review (R, S) level ``S = d̄(R + L) + z·σ``); EOQ ``Q* = √(2Kλ/h)``.
+
+Examples
+--------
+>>> from mallkit.inventory import reorder_point, safety_stock
+>>> round(safety_stock(50, 5, 6, lead_time_std=2, service_level=0.90), 2)
+129.11
+>>> round(reorder_point(50, 5, 6, lead_time_std=2, service_level=0.90), 2)
+429.11
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.optimize import elementwise
+
+from mallkit.demand import (
+    EVENT_KINDS,
+    _abc_xyz,
+    _check_scopes,
+    _day,
+    _History,
+    _history,
+    _occasions,
+    _positions,
+    _sales,
+    _stats_frame,
+    _uplift,
+)
+from mallkit.errors import InventoryError, SchemaError
+from mallkit.schema import validate
+
+__all__ = [
+    "LEVELS",
+    "LEVEL_CN",
+    "SERVICE_LEVELS",
+    "StockMetrics",
+    "economic_order_quantity",
+    "fill_rate_k",
+    "inventory_warnings",
+    "order_up_to",
+    "reorder_point",
+    "safety_stock",
+    "standard_normal_loss",
+    "stock_metrics",
+]
+
+#: Warning levels, most urgent first; the last two mark rows whose data is incomplete.
+LEVELS = ("stockout", "below_safety", "reorder", "slow_moving", "overstock", "ok",
+          "unknown_sku", "no_stock_record")
+LEVEL_CN = {"stockout": "缺货", "below_safety": "低于安全库存", "reorder": "需补货",
+            "slow_moving": "滞销", "overstock": "超储", "ok": "正常",
+            "unknown_sku": "商品资料缺失", "no_stock_record": "无库存记录"}
+#: Default cycle service level by ABC–XYZ class (then by ABC letter): high for the
+#: revenue makers with steady demand, lower where stock is expensive to hold.
+SERVICE_LEVELS = {"AX": 0.98, "AY": 0.97, "AZ": 0.95, "BX": 0.96, "BY": 0.95, "BZ": 0.93,
+                  "CX": 0.93, "CY": 0.92, "CZ": 0.90, "A": 0.97, "B": 0.95, "C": 0.90,
+                  "U": 0.90}
+_DISTS = ("normal", "poisson", "negbin")
+
+
+# --------------------------------------------------------------------------- arguments
+def _arg(x: Any, name: str, *, lo: float = 0.0, lo_open: bool = False,
+         hi: float | None = None, hi_open: bool = True) -> np.ndarray:
+    try:
+        a = np.asarray(x, dtype="float64")
+    except (TypeError, ValueError) as exc:
+        raise InventoryError(f"{name} must be numbers, got {x!r}") from exc
+    bad = ~np.isfinite(a) | ((a <= lo) if lo_open else (a < lo))
+    if hi is not None:
+        bad |= (a >= hi) if hi_open else (a > hi)
+    if bad.any():
+        rng = f"{'(' if lo_open else '['}{lo:g}, {'∞' if hi is None else f'{hi:g}'}"
+        rng += ")" if hi is None or hi_open else "]"
+        where = np.argwhere(np.atleast_1d(bad))[:5]
+        flat = np.atleast_1d(a)
+        ex = ", ".join(f"[{i[0]}]={flat[tuple(i)]:g}" for i in where)
+        raise InventoryError(f"{name} must be finite and in {rng}; {int(bad.sum())} bad "
+                             f"value(s), e.g. {ex}")
+    return a
+
+
+def _dist(distribution: Any, shape: tuple[int, ...]) -> np.ndarray:
+    d = np.broadcast_to(np.asarray(distribution, dtype=object), shape)
+    bad = ~np.isin(d, _DISTS)
+    if bad.any():
+        raise InventoryError(f"distribution must be one of {_DISTS}; got "
+                             f"{sorted(set(map(str, d[bad].ravel())))[:5]}")
+    return d
+
+
+# --------------------------------------------------------------------------- loss, k
+def standard_normal_loss(k: Any, /) -> Any:
+    """Standard normal loss ``G(k) = φ(k) − k·(1 − Φ(k)) = E[(Z − k)⁺]``.
+
+    Examples
+    --------
+    >>> round(standard_normal_loss(0.0), 6)  # φ(0) = 1/√(2π)
+    0.398942
+    """
+    k = np.asarray(k, dtype="float64")
+    out = stats.norm.pdf(k) - k * stats.norm.sf(k)
+    return float(out) if out.ndim == 0 else out
+
+
+def fill_rate_k(order_qty: Any, sigma: Any, fill_rate: Any, /) -> Any:
+    """Safety factor ``k`` with ``G(k) = Q·(1 − β)/σ`` (fill rate β, order quantity Q).
+
+    Solved element-wise by a bracketing root finder (Chandrupatla's method,
+    ``scipy.optimize.elementwise.find_root``; it agrees with ``brentq`` to 1e-9).
+    ``G`` falls from +∞ to 0, so ``k`` is unique; it is negative when the order
+    quantity alone nearly meets the target.
+
+    Examples
+    --------
+    >>> round(fill_rate_k(300, 16, 0.99), 3)  # d̄=50, σ_d=8, L=4: σ = 8·√4 = 16
+    0.534
+    """
+    q = _arg(order_qty, "order_qty", lo_open=True)
+    s = _arg(sigma, "sigma", lo_open=True)
+    b = _arg(fill_rate, "fill_rate", lo_open=True, hi=1.0)
+    q, s, b = np.broadcast_arrays(q, s, b)
+    k = _solve_k(q * (1 - b) / s)
+    return float(k) if k.ndim == 0 else k
+
+
+def _solve_k(target: np.ndarray) -> np.ndarray:
+    # G(k) >= -k, so G(-t - 1) > t; G(40) is 0 in floating point, below any t > 0
+    lo = -target - 1.0
+    res = elementwise.find_root(lambda k, t: standard_normal_loss(k) - t,
+                                (lo, np.full_like(target, 40.0)), args=(target,),
+                                tolerances={"xatol": 1e-12, "xrtol": 1e-14})
+    return np.asarray(res.x, dtype="float64")
+
+
+# --------------------------------------------------------------------------- discrete
+def _nb_params(mu: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return mu**2 / (var - mu), mu / var
+
+
+def _discrete_quantile(mu, var, p, nb) -> np.ndarray:
+    n, pp = _nb_params(mu, np.where(nb, var, mu + 1.0))
+    q = np.where(nb, stats.nbinom.ppf(p, np.where(nb, n, 1.0), np.where(nb, pp, 0.5)),
+                 stats.poisson.ppf(p, np.maximum(mu, 1e-300)))
+    return np.where(mu > 0, q, 0.0)
+
+
+def _discrete_loss(r, mu, n, pp, nb) -> np.ndarray:
+    """E[(X − r)⁺] = μ·P(Y ≥ r) − r·P(X > r); Y ~ NB(n+1, p) (x·f(x) = μ·f_{n+1}(x−1)),
+    Y = X for Poisson."""
+    pois = stats.poisson.sf(r - 1, mu) * mu - r * stats.poisson.sf(r, mu)
+    nbl = (mu * stats.nbinom.sf(r - 1, np.where(nb, n, 1.0) + 1, np.where(nb, pp, 0.5))
+           - r * stats.nbinom.sf(r, np.where(nb, n, 1.0), np.where(nb, pp, 0.5)))
+    return np.where(nb, nbl, pois)
+
+
+def _discrete_fill_rate(mu, var, target, nb) -> np.ndarray:
+    """Smallest integer r >= 0 with E[(X − r)⁺] <= target (binary search, vectorised)."""
+    n, pp = _nb_params(mu, np.where(nb, var, mu + 1.0))
+    lo = np.zeros_like(mu)
+    hi = np.ceil(mu + 12 * np.sqrt(np.where(nb, var, mu)) + 12)
+    while (lo < hi).any():  # about log2(hi) rounds
+        mid = np.floor((lo + hi) / 2)
+        ok = _discrete_loss(mid, mu, n, pp, nb) <= target
+        hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid + 1)
+    return np.where(mu > 0, lo, 0.0)
+
+
+# --------------------------------------------------------------------------- safety stock
+def _safety(mu, var, service, kind, order_qty, dist) -> dict[str, np.ndarray]:
+    """Safety stock from lead-time demand mean/variance (all arrays of one shape)."""
+    sigma = np.sqrt(var)
+    k = np.full(mu.shape, np.nan)
+    raw = np.zeros(mu.shape)
+    normal = dist == "normal"
+    nb = (dist == "negbin") & (var > mu * (1 + 1e-9))
+    if kind == "cycle":
+        z = stats.norm.ppf(service)
+        k = np.where(normal, z, np.nan)
+        raw = np.where(normal, z * sigma, 0.0)
+        disc = ~normal
+        if disc.any():
+            raw[disc] = _discrete_quantile(mu[disc], var[disc], service[disc], nb[disc]) - mu[disc]
+    else:
+        target = order_qty * (1 - service)
+        pos = normal & (sigma > 0)
+        if pos.any():
+            k[pos] = _solve_k(target[pos] / sigma[pos])
+        raw = np.where(pos, k * sigma, 0.0)
+        disc = ~normal
+        if disc.any():
+            r = _discrete_fill_rate(mu[disc], var[disc], target[disc], nb[disc])
+            raw[disc] = r - mu[disc]
+    method = np.where(normal, "normal", np.where(nb, "negbin", "poisson"))
+    ss = np.maximum(raw, 0.0)
+    return {"demand": mu, "sigma": sigma, "k": k, "raw_safety_stock": raw,
+            "safety_stock": ss, "floored": raw < 0, "method": method}
+
+
+def _inputs(mean, std, lead_time, lead_time_std, review_period, service_level, kind,
+            order_qty, distribution):
+    if kind not in ("cycle", "fill_rate"):
+        raise InventoryError(f"kind must be 'cycle' or 'fill_rate', got {kind!r}")
+    d = _arg(mean, "mean")
+    s = _arg(std, "std")
+    lt = _arg(lead_time, "lead_time")
+    slt = _arg(lead_time_std, "lead_time_std")
+    r = _arg(review_period, "review_period")
+    sl = _arg(service_level, "service_level", lo_open=True, hi=1.0)
+    if kind == "fill_rate":
+        if order_qty is None:
+            if not (r > 0).all():
+                raise InventoryError("kind='fill_rate' needs order_qty, or review_period > 0 "
+                                     "(then Q = mean * review_period)")
+            q = d * r
+        else:
+            q = _arg(order_qty, "order_qty", lo_open=True)
+    else:
+        q = np.asarray(0.0 if order_qty is None else _arg(order_qty, "order_qty"))
+    d, s, lt, slt, r, sl, q = np.broadcast_arrays(d, s, lt, slt, r, sl, q)
+    p = lt + r
+    mu = d * p
+    var = p * s**2 + d**2 * slt**2
+    return mu, var, sl, q, _dist(distribution, mu.shape)
+
+
+def _out(x: np.ndarray) -> Any:
+    return float(x) if x.ndim == 0 else x
+
+
+def safety_stock(
+    mean: Any,
+    std: Any,
+    lead_time: Any,
+    /,
+    *,
+    lead_time_std: Any = 0.0,
+    service_level: Any = 0.95,
+    kind: str = "cycle",
+    order_qty: Any = None,
+    review_period: Any = 0.0,
+    distribution: Any = "normal",
+    details: bool = False,
+) -> Any:
+    """Safety stock for a cycle service level or a fill rate (see the module formulas).
+
+    Parameters
+    ----------
+    mean, std : float or array-like
+        Mean and standard deviation of demand per day (units).
+    lead_time : float or array-like
+        Supplier lead time ``L`` in days.
+    lead_time_std : float or array-like, default 0
+        Standard deviation of the lead time ``σ_L`` in days.
+    service_level : float or array-like, default 0.95
+        Cycle service level (``kind="cycle"``) or fill rate (``kind="fill_rate"``),
+        strictly between 0 and 1.
+    kind : {"cycle", "fill_rate"}
+    order_qty : float or array-like, optional
+        Order quantity ``Q`` (fill rate needs it; default ``mean * review_period``).
+    review_period : float or array-like, default 0
+        Review period ``R`` in days; protection interval ``P = L + R``.
+    distribution : {"normal", "poisson", "negbin"} or array-like of them
+        Lead-time demand distribution; ``"negbin"`` falls back to Poisson when the
+        variance does not exceed the mean. ``"poisson"`` uses the mean only.
+    details : bool, default False
+        Return a DataFrame with ``demand`` (μ over P), ``sigma``, ``k``,
+        ``raw_safety_stock``, ``safety_stock``, ``floored`` and ``method``.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.DataFrame
+        Units of safety stock (>= 0), a float when every input is a scalar.
+
+    Raises
+    ------
+    InventoryError
+        A negative or non-finite input, a service level outside (0, 1), an unknown kind
+        or distribution, or a fill rate without an order quantity.
+
+    Examples
+    --------
+    >>> round(safety_stock(50, 5, 6, service_level=0.90), 2)  # demand variability only
+    15.7
+    >>> round(safety_stock(50, 8, 4, kind="fill_rate", order_qty=300, service_level=0.99), 2)
+    8.54
+    >>> safety_stock(50, 8, 4, kind="fill_rate", order_qty=300, service_level=0.95,
+    ...              details=True)[["k", "safety_stock", "floored"]].round(3)
+           k  safety_stock  floored
+    0 -0.822           0.0     True
+    """
+    mu, var, sl, q, dist = _inputs(mean, std, lead_time, lead_time_std, review_period,
+                                   service_level, kind, order_qty, distribution)
+    r = _safety(mu, var, sl, kind, q, dist)
+    if details:
+        return pd.DataFrame({c: np.atleast_1d(v).ravel() for c, v in r.items()})
+    return _out(r["safety_stock"])
+
+
+def reorder_point(
+    mean: Any,
+    std: Any,
+    lead_time: Any,
+    /,
+    *,
+    lead_time_std: Any = 0.0,
+    service_level: Any = 0.95,
+    kind: str = "cycle",
+    order_qty: Any = None,
+    review_period: Any = 0.0,
+    distribution: Any = "normal",
+) -> Any:
+    """Reorder point ``d̄·(L + R) + SS``: order when the inventory position falls to it.
+
+    Parameters are those of :func:`safety_stock`.
+
+    Examples
+    --------
+    >>> round(reorder_point(50, 5, 6, service_level=0.90), 2)
+    315.7
+    """
+    mu, var, sl, q, dist = _inputs(mean, std, lead_time, lead_time_std, review_period,
+                                   service_level, kind, order_qty, distribution)
+    return _out(mu + _safety(mu, var, sl, kind, q, dist)["safety_stock"])
+
+
+def order_up_to(
+    mean: Any,
+    std: Any,
+    lead_time: Any,
+    /,
+    *,
+    review_period: Any,
+    lead_time_std: Any = 0.0,
+    service_level: Any = 0.95,
+    kind: str = "cycle",
+    order_qty: Any = None,
+    distribution: Any = "normal",
+) -> Any:
+    """Order-up-to level: ``S = d̄·(R + L) + SS`` for a periodic review (R, S) policy,
+    plus ``order_qty`` for an (s, S) policy (``S = s + Q``).
+
+    With ``kind="fill_rate"`` the order quantity sizing ``k`` is ``order_qty`` if given,
+    else ``d̄·R`` (one review period's demand), and it is then not added to S.
+
+    Examples
+    --------
+    >>> round(order_up_to(50, 8, 4, review_period=7, service_level=0.95), 2)
+    593.64
+    """
+    mu, var, sl, q, dist = _inputs(mean, std, lead_time, lead_time_std, review_period,
+                                   service_level, kind, order_qty, distribution)
+    s = mu + _safety(mu, var, sl, kind, q, dist)["safety_stock"]
+    if order_qty is not None:
+        s = s + q
+    return _out(s)
+
+
+def economic_order_quantity(fixed_cost: Any, holding_cost: Any, demand_rate: Any, /) -> Any:
+    """Economic order quantity ``Q* = √(2·K·λ/h)``.
+
+    Parameters
+    ----------
+    fixed_cost : float or array-like
+        Cost per order ``K`` (same money unit as ``holding_cost``).
+    holding_cost : float or array-like
+        Cost of holding one unit for one time unit ``h`` (> 0).
+    demand_rate : float or array-like
+        Demand per time unit ``λ``.
+
+    Examples
+    --------
+    >>> round(economic_order_quantity(8, 0.225, 1300), 4)  # Snyder & Shen, Example 3.1
+    304.0468
+    """
+    k = _arg(fixed_cost, "fixed_cost")
+    h = _arg(holding_cost, "holding_cost", lo_open=True)
+    lam = _arg(demand_rate, "demand_rate")
+    return _out(np.sqrt(2 * k * lam / h))
+
+
+# --------------------------------------------------------------------------- warnings
+def _cum_at(cum: np.ndarray, x: np.ndarray, tail: np.ndarray) -> np.ndarray:
+    """Cumulative demand after ``x`` days (fractional), beyond the grid at ``tail``/day.
+
+    ``cum`` is (H + 1, n) with ``cum[0] = 0``; column ``i`` is read at ``x[i]``.
+    """
+    h = cum.shape[0] - 1
+    cols = np.arange(cum.shape[1])
+    xx = np.nan_to_num(x, nan=0.0)
+    j = np.clip(np.floor(xx), 0, h - 1).astype(np.int64)
+    inside = cum[j, cols] + (np.minimum(xx, h) - j) * (cum[j + 1, cols] - cum[j, cols])
+    return np.where(xx > h, cum[h, cols] + (xx - h) * tail, inside)
+
+
+def _cover(cum: np.ndarray, q: np.ndarray, tail: np.ndarray) -> np.ndarray:
+    """Days of demand (fractional) that stock ``q`` covers along ``cum`` (inverse of _cum_at)."""
+    h = cum.shape[0] - 1
+    cols = np.arange(cum.shape[1])
+    j = (cum[1:] < q[None, :]).sum(axis=0)
+    jj = np.minimum(j, h - 1)
+    step = cum[jj + 1, cols] - cum[jj, cols]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inside = jj + (q - cum[jj, cols]) / step
+        beyond = h + (q - cum[h, cols]) / tail
+    out = np.where(j >= h, beyond, inside)
+    return np.where(q <= 0, 0.0, out)
+
+
+def _service_levels(service_levels: Any, classes: pd.DataFrame, skus: pd.Index) -> np.ndarray:
+    cls = classes.set_index("sku").reindex(skus)
+    two = cls["abc_xyz"].fillna("U").to_numpy()
+    one = cls["abc"].fillna("U").to_numpy()
+    if service_levels is None or isinstance(service_levels, Mapping):
+        table = {**SERVICE_LEVELS, **(service_levels or {})}
+        by2 = pd.Series(two).map(table)
+        out = by2.fillna(pd.Series(one).map(table)).fillna(0.95).to_numpy(dtype="float64")
+    elif isinstance(service_levels, pd.Series):
+        per = service_levels.reindex(skus).to_numpy(dtype="float64")
+        dflt = _service_levels(None, classes, skus)
+        out = np.where(np.isnan(per), dflt, per)
+    else:
+        out = np.broadcast_to(np.asarray(service_levels, dtype="float64"), len(skus)).copy()
+    _arg(out, "service_levels", lo_open=True, hi=1.0)
+    return out
+
+
+def _s(x: Any, spec: str = "%.0f") -> np.ndarray:
+    """Format numbers for the reason text (vectorised, no loop in Python)."""
+    return np.char.mod(spec, np.asarray(x, dtype="float64"))
+
+
+def _cat(*parts: Any) -> np.ndarray:
+    out = np.asarray(parts[0]).astype(object)
+    for p in parts[1:]:
+        out = out + np.asarray(p).astype(object)
+    return out
+
+
+def inventory_warnings(
+    inventory: pd.DataFrame,
+    demand: pd.DataFrame,
+    products: pd.DataFrame,
+    /,
+    *,
+    as_of: Any,
+    promotions: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    service_levels: Any = None,
+    kind: str = "cycle",
+    review_days: float = 1.0,
+    cycle_days: float = 30.0,
+    overstock_days: float = 90.0,
+    slow_days: int = 30,
+    window_days: int = 90,
+    history_days: int = 730,
+    distribution: str = "auto",
+    order_cost_fen: int | None = None,
+    holding_rate: float = 0.25,
+    event_kinds: Sequence[str] = EVENT_KINDS,
+    min_days: int = 14,
+    baseline_days: int = 56,
+    prior_units: float = 10.0,
+    date_col: str = "date",
+    sku_col: str = "sku",
+    qty_col: str = "qty",
+) -> pd.DataFrame:
+    """One explained warning per SKU: 缺货, 低于安全库存, 需补货, 滞销, 超储 or 正常.
+
+    Steps, for the inventory snapshot of ``as_of``:
+
+    1. Baseline demand per day from :func:`mallkit.demand.demand_stats` over the
+       ``window_days`` before: in-stock days only, events and promotions left out;
+       SBA for intermittent and lumpy SKUs, the mean otherwise.
+    2. Demand over the coming days = baseline × the uplift of each upcoming occasion
+       (event phase or promotion on that day, as in
+       :func:`mallkit.demand.event_uplift`, learned from the ``history_days`` before),
+       so the lead-time demand before 双11 is raised while there is still time to
+       receive stock.
+    3. Protection interval ``P = lead time + review_days``; lead-time demand ``μ`` and
+       ``σ² = σ_d²·Σ m_t² + (μ/P)²·σ_L²`` (``m_t`` the day multipliers: without
+       occasions it is the textbook ``P·σ_d² + d̄²·σ_L²``); safety stock at the SKU's
+       service level (by ABC–XYZ class unless given; normal for smooth and erratic
+       SKUs, negative binomial for intermittent, lumpy and no-demand ones);
+       ``reorder_point = μ + SS``; ``order_up_to = reorder_point + Q`` with ``Q`` the
+       demand of the ``cycle_days`` after P, or the EOQ if ``order_cost_fen`` is given.
+    4. Level, first that applies: ``unknown_sku`` (not in products), ``no_stock_record``
+       (no inventory row on ``as_of``), ``stockout`` (on hand 0), ``below_safety``
+       (on hand < SS), ``reorder`` (on hand + on order <= reorder point),
+       ``slow_moving`` (stock but no sale for ``slow_days``), ``overstock``
+       (on hand + on order covers more than ``overstock_days``), ``ok``.
+    5. Suggested order for the first three: ``order_up_to − on hand − on order``,
+       at least the MOQ, rounded **up** to the case pack (0 if open orders cover it).
+
+    Parameters
+    ----------
+    inventory, products : pandas.DataFrame
+        Canonical ``inventory`` (closing snapshots, with a row per SKU on ``as_of``)
+        and ``products`` (lead time and its std, MOQ, case pack, cost, category).
+    demand : pandas.DataFrame
+        Daily sales (:func:`mallkit.demand.daily_sales`): ``date, sku, qty`` and
+        optionally ``paid_fen`` (revenue for ABC; else qty × list price).
+    as_of : date-like
+        The day of the snapshot; demand after it is ignored.
+    promotions, events : pandas.DataFrame, optional
+        Planned and past promotions and the event calendar (default the shipped one;
+        an empty frame for none). See :func:`mallkit.demand.occasion_calendar`.
+    service_levels : float, dict, Series or None
+        None: :data:`SERVICE_LEVELS` by ABC–XYZ class; a float for all; a dict by
+        class (``"AX"`` or ``"A"``); a Series by SKU (missing SKUs get the default).
+    kind : {"cycle", "fill_rate"}
+        What the service level means (fill rate uses the cycle quantity Q).
+    review_days, cycle_days, overstock_days : float
+        Days between reviews, days of demand an order covers, cover above which stock
+        is excess.
+    slow_days : int, default 30
+        Days without a sale that make a stocked SKU 滞销.
+    window_days, history_days : int
+        Days of demand statistics and of uplift history.
+    distribution : {"auto", "normal", "poisson", "negbin"}
+    order_cost_fen : int, optional
+        Cost per purchase order; with ``holding_rate`` (per year, of unit cost) the
+        order quantity is the EOQ instead of ``cycle_days`` of demand.
+    event_kinds, min_days, baseline_days, prior_units
+        See :func:`mallkit.demand.demand_stats` and :func:`mallkit.demand.event_uplift`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per SKU (products, inventory and sales SKUs alike), most urgent first:
+        ``sku, category, level, level_cn, on_hand, on_order, position, days_of_cover``
+        (on hand ÷ coming demand, 可售天数), ``position_cover_days, demand_per_day,
+        demand_class, abc_xyz, service_level, lead_time_days, lead_time_std_days,
+        protection_days, lead_time_demand, uplift`` (lead-time demand ÷ baseline),
+        ``occasion, occasion_date, occasion_uplift`` (the strongest upcoming occasion
+        within P + cycle), ``method, safety_stock, reorder_point, order_up_to,
+        suggested_qty, moq, case_pack, last_sale, days_since_sale, used_days, flags,
+        reason``.
+
+    Raises
+    ------
+    SchemaError, MissingColumnsError
+        A table breaks the schema (negative stock, missing lead times, …) or the
+        inventory has no snapshot on ``as_of``.
+    InventoryError
+        A parameter is out of range.
+
+    Examples
+    --------
+    >>> from mallkit.datasets import make_sample_mall
+    >>> from mallkit.demand import daily_sales
+    >>> mall = make_sample_mall(seed=0, start="2024-09-01", end="2025-10-20", n_customers=3000)
+    >>> ds = daily_sales(mall["order_lines"], mall["orders"])
+    >>> w = inventory_warnings(mall["inventory"], ds, mall["products"], as_of="2025-10-20",
+    ...                        promotions=mall["promotions"])
+    >>> len(w) == len(mall["products"])
+    True
+    >>> row = w[w["level"] == "reorder"].iloc[0]
+    >>> row["reason"].startswith("on hand")
+    True
+    """
+    as_of = _day(as_of, "as_of")
+    if kind not in ("cycle", "fill_rate"):
+        raise InventoryError(f"kind must be 'cycle' or 'fill_rate', got {kind!r}")
+    if distribution not in ("auto", *_DISTS):
+        raise InventoryError(f"distribution must be 'auto' or one of {_DISTS}, "
+                             f"got {distribution!r}")
+    for name, v in (("review_days", review_days), ("cycle_days", cycle_days),
+                    ("overstock_days", overstock_days), ("slow_days", slow_days),
+                    ("holding_rate", holding_rate)):
+        _arg(v, name)
+    for name, v in (("window_days", window_days), ("history_days", history_days)):
+        _arg(v, name, lo=1)
+    inv = validate(inventory, "inventory")
+    prod = validate(products, "products")
+    if promotions is not None:
+        promotions = validate(promotions, "promotions")
+    has_value = "paid_fen" in demand.columns
+    s = _sales(demand, date_col, sku_col, qty_col, "paid_fen" if has_value else None,
+               table="demand")
+    snap = inv[inv["date"] == as_of]
+    if not len(snap):
+        before = inv.loc[inv["date"] <= as_of, "date"]
+        last = before.max().date() if len(before) else "none"
+        raise SchemaError(f"table 'inventory': no snapshot on as_of={as_of.date()} "
+                          f"(latest before it: {last})", table="inventory", column="date",
+                          rule="snapshot on as_of")
+    first = min(s["date"].min() if len(s) else as_of, inv["date"].min())
+    n_hist = int(min(max(history_days, window_days), (as_of - first).days + 1))
+    n_hist = max(n_hist, window_days)
+    h = _history(s, inv, as_of=as_of, n_days=n_hist, products=prod)
+    skus, n = h.skus, len(h.skus)
+
+    # product attributes and today's stock, aligned on skus
+    pi = pd.Index(prod["sku"]).astype("str").get_indexer(skus)
+    known = pi >= 0
+
+    def attr(col: str, fill: float) -> np.ndarray:
+        v = prod[col].to_numpy(dtype="float64")
+        return np.where(known, v[np.maximum(pi, 0)], fill)
+
+    lt, lt_sd = attr("lead_time_days", np.nan), attr("lead_time_std_days", 0.0)
+    moq, case = attr("moq", 1.0), attr("case_pack", 1.0)
+    sp = _positions(snap["sku"], skus)
+    on_hand = np.full(n, np.nan)
+    on_order = np.full(n, np.nan)
+    on_hand[sp] = snap["on_hand"].to_numpy()
+    on_order[sp] = snap["on_order"].to_numpy()
+    has_snap = ~np.isnan(on_hand)
+    position = on_hand + on_order
+
+    # demand: statistics, classes, uplift of the coming days
+    review = float(review_days)
+    p_days = np.where(known, lt, 0.0) + review
+    horizon = int(np.ceil(max(np.nanmax(p_days) + cycle_days, overstock_days))) + 2
+    occ = _occasions(h.start, n_hist + horizon, h.categories, events=events,
+                     promotions=promotions, event_kinds=event_kinds)
+    _check_scopes(promotions, prod)
+    codes = occ.codes(h.cat_idx)
+    past, future = codes[:n_hist], codes[n_hist:]
+    st = _stats_frame(h, past >= 0, min_days=min_days, alpha=0.1, as_of=as_of,
+                      rows=slice(n_hist - window_days, None))
+    up = _uplift(h, past, occ.labels, baseline_days=baseline_days, min_baseline_days=14,
+                 prior_units=prior_units)
+    del past, codes
+    d, sd, flags = _baseline(st, h, window_days)
+    mult = np.ones(future.shape)
+    f = future >= 0
+    if f.any():
+        vals = up.sku[future[f], np.nonzero(f)[1]]
+        mult[f] = np.where(np.isfinite(vals), vals, 1.0)
+    if not has_value:
+        price = pd.Series(prod["list_price_fen"].to_numpy(), index=prod["sku"].astype("str"))
+        s = s.assign(value=np.rint(s["qty"].to_numpy() * price.reindex(s["sku"]).fillna(0)
+                                   .to_numpy()).astype(np.int64))
+    classes = _abc_xyz(s, prod, as_of=as_of, window_days=min(364, n_hist), abc=(0.8, 0.95),
+                       xyz=(0.5, 1.0), g=7)
+    service = _service_levels(service_levels, classes, skus)
+
+    # lead-time demand, safety stock, reorder point, order-up-to
+    cum = np.zeros((horizon + 1, n))
+    np.cumsum(d[None, :] * mult, axis=0, out=cum[1:])
+    cum2 = np.zeros((horizon + 1, n))
+    np.cumsum(mult**2, axis=0, out=cum2[1:])
+    mu = _cum_at(cum, p_days, d)
+    m2 = _cum_at(cum2, p_days, np.ones(n))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = sd**2 * m2 + (mu / p_days) ** 2 * lt_sd**2
+    var = np.nan_to_num(var, nan=0.0)
+    cyc = _cum_at(cum, p_days + cycle_days, d) - mu
+    if order_cost_fen is not None:
+        hold = holding_rate * attr("unit_cost_fen", 0.0)
+        eoq = np.sqrt(2 * _arg(order_cost_fen, "order_cost_fen") * d * 365
+                      / np.where(hold > 0, hold, np.nan))
+        cyc = np.where(np.isfinite(eoq), eoq, cyc)
+    cls = st["demand_class"].to_numpy()
+    if distribution == "auto":
+        dist = np.where(np.isin(cls, ["intermittent", "lumpy", "no_demand"]), "negbin", "normal")
+    else:
+        dist = np.full(n, distribution, dtype=object)
+    ss_r = _safety(np.nan_to_num(mu), var, service, kind, np.maximum(cyc, 1.0), dist)
+    ss = ss_r["safety_stock"]
+    rop = mu + ss
+    upto = rop + cyc
+    cover = _cover(cum, np.nan_to_num(on_hand), d)
+    pcover = _cover(cum, np.nan_to_num(position), d)
+
+    # levels and orders
+    since = st["days_since_sale"].to_numpy()
+    slow = (on_hand > 0) & ~(since < slow_days)
+    level = np.select(
+        [~known, ~has_snap, on_hand <= 0, on_hand < ss, position <= rop, slow,
+         pcover > overstock_days],
+        ["unknown_sku", "no_stock_record", "stockout", "below_safety", "reorder",
+         "slow_moving", "overstock"], "ok")
+    need = upto - position
+    act = np.isin(level, ["stockout", "below_safety", "reorder"]) & (need > 0)
+    qty = np.where(act, np.ceil(np.maximum(need, moq) / case) * case, 0.0)
+    qty = np.nan_to_num(qty).astype(np.int64)
+
+    # the strongest occasion within P + cycle, for the reason
+    reach = np.arange(horizon)[:, None] < np.ceil(p_days + cycle_days)[None, :]
+    mm = np.where(reach, mult, 0.0)
+    top = mm.argmax(axis=0)
+    top_u = mm[top, np.arange(n)]
+    top_code = future[top, np.arange(n)]
+    has_occ = (top_code >= 0) & (top_u > 1.05)
+    labels = np.asarray([*occ.labels, ""], dtype=object)
+    occ_name = np.where(has_occ, labels[top_code], None)
+    occ_date = np.where(has_occ, (as_of + pd.to_timedelta(top + 1, unit="D")).to_numpy(),
+                        np.datetime64("NaT"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        uplift = mu / (d * p_days)
+    flags = _flags(flags, st, ss_r, up, future, reach, occ.labels)
+
+    out = pd.DataFrame({
+        "sku": skus.array,
+        "category": np.asarray([*h.categories, None], dtype=object)[h.cat_idx],
+        "level": level,
+        "level_cn": pd.Series(level).map(LEVEL_CN).to_numpy(),
+        "on_hand": pd.array(on_hand, dtype="Int64"),
+        "on_order": pd.array(on_order, dtype="Int64"),
+        "position": pd.array(position, dtype="Int64"),
+        "days_of_cover": np.where(has_snap, cover, np.nan),
+        "position_cover_days": np.where(has_snap, pcover, np.nan),
+        "demand_per_day": d,
+        "demand_class": cls,
+        "abc_xyz": classes.set_index("sku")["abc_xyz"].reindex(skus).fillna("U").to_numpy(),
+        "service_level": service,
+        "lead_time_days": lt,
+        "lead_time_std_days": np.where(known, lt_sd, np.nan),
+        "protection_days": np.where(known, p_days, np.nan),
+        "lead_time_demand": np.where(known, mu, np.nan),
+        "uplift": np.where(known, uplift, np.nan),
+        "occasion": occ_name,
+        "occasion_date": pd.to_datetime(occ_date).astype("datetime64[us]"),
+        "occasion_uplift": np.where(has_occ, top_u, np.nan),
+        "method": np.where(known, ss_r["method"], None),
+        "safety_stock": np.where(known, ss, np.nan),
+        "reorder_point": np.where(known, rop, np.nan),
+        "order_up_to": np.where(known, upto, np.nan),
+        "suggested_qty": qty,
+        "moq": pd.array(np.where(known, moq, np.nan), dtype="Int64"),
+        "case_pack": pd.array(np.where(known, case, np.nan), dtype="Int64"),
+        "last_sale": st["last_sale"].to_numpy(),
+        "days_since_sale": since,
+        "used_days": st["used_days"].to_numpy(),
+        "flags": flags,
+    })
+    out["reason"] = _reasons(out, review, overstock_days, slow_days, window_days)
+    rank = pd.Series(level).map({lv: i for i, lv in enumerate(LEVELS)}).to_numpy()
+    order = np.lexsort((skus.to_numpy(), np.nan_to_num(pcover, nan=np.inf), rank))
+    return out.iloc[order].reset_index(drop=True).astype(
+        {"sku": "str", "category": "str", "level": "str", "level_cn": "str",
+         "demand_class": "str", "abc_xyz": "str", "occasion": "str", "method": "str",
+         "flags": "str", "reason": "str"})
+
+
+def _baseline(st: pd.DataFrame, h: _History, window_days: int):
+    """Baseline demand per day and its std, with fallbacks for SKUs with few used days."""
+    d = st["forecast"].to_numpy(dtype="float64").copy()
+    sd = st["std"].to_numpy(dtype="float64").copy()
+    n = len(d)
+    flags = np.full(n, "", dtype=object)
+    miss = np.isnan(d)
+    if miss.any():  # no clean in-stock day in the window: any in-stock day of the history
+        ins = h.in_stock
+        with np.errstate(invalid="ignore", divide="ignore"):
+            alt = np.where(ins, h.qty, 0.0).sum(axis=0) / ins.sum(axis=0)
+        d = np.where(miss, alt, d)
+        flags = np.where(miss & ~np.isnan(alt), "demand from event days;", flags)
+        unknown = np.isnan(d)
+        d = np.where(unknown, 0.0, d)
+        flags = np.where(unknown, "demand unknown (never in stock);", flags)
+    poisson = np.isnan(sd)  # one used day or none: Poisson spread
+    sd = np.where(poisson, np.sqrt(d), sd)
+    return d, sd, flags
+
+
+def _flags(flags, st, ss_r, up, future, reach, labels) -> np.ndarray:
+    out = np.asarray(flags, dtype=object)
+    out = out + np.where(st["low_data"].to_numpy(), "low data;", "")
+    out = out + np.where(ss_r["floored"], "safety stock floored at 0;", "")
+    no_hist = np.flatnonzero(~np.isfinite(up.overall))
+    for c in no_hist:  # a loop over occasion labels without history, not rows
+        hit = ((future == c) & reach).any(axis=0)
+        out = out + np.where(hit, f"no history for {labels[c]};", "")
+    return pd.Series(out, dtype="str").str.rstrip(";").to_numpy(dtype=object)
+
+
+def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: int,
+             window_days: int) -> np.ndarray:
+    lv = w["level"].to_numpy()
+    oh = w["on_hand"].to_numpy(dtype="float64", na_value=np.nan)
+    oo = w["on_order"].to_numpy(dtype="float64", na_value=np.nan)
+    pos = _cat("on hand ", _s(oh), " + on order ", _s(oo))
+    covers = _cat(pos, " covers ", _s(w["position_cover_days"], "%.1f"), " d")
+    need = _cat("; lead time ", _s(w["lead_time_days"], "%g"), " d + review ", _s(review, "%g"),
+                " d need ", _s(np.ceil(w["reorder_point"])), " (demand ",
+                _s(w["lead_time_demand"], "%.1f"), " + safety ", _s(w["safety_stock"], "%.1f"),
+                " at ", _s(w["service_level"] * 100, "%.0f"), "% service)")
+    occ = w["occasion"].to_numpy()
+    has = pd.notna(occ)
+    date = w["occasion_date"].dt.strftime("%m-%d").to_numpy(dtype=object, na_value="")
+    ev = np.where(has, _cat(", incl. ", occ.astype(str), " on ", date, " ×",
+                            _s(w["occasion_uplift"], "%.1f")), "")
+    q = w["suggested_qty"].to_numpy()
+    order = np.where(q > 0, _cat("; order ", _s(q), " (MOQ ", _s(w["moq"].to_numpy(
+        dtype="float64", na_value=np.nan)), ", case ", _s(w["case_pack"].to_numpy(
+            dtype="float64", na_value=np.nan)), ")"), "; open orders cover it: expedite them")
+    unknown_d = w["flags"].str.contains("demand unknown", regex=False).to_numpy()
+    last = w["last_sale"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object, na_value="")
+    slow_txt = np.where(pd.isna(w["last_sale"]).to_numpy(),
+                        _cat("no sale in the data; ", pos),
+                        _cat("no sale for ", _s(w["days_since_sale"]), " d (last ", last,
+                             ", threshold ", str(slow_days), " d); ", pos))
+    per_day = _s(w["demand_per_day"], "%.2f")
+    return np.select(
+        [lv == "unknown_sku", lv == "no_stock_record", (lv == "stockout") & unknown_d,
+         lv == "stockout", lv == "below_safety", lv == "reorder", lv == "slow_moving",
+         lv == "overstock"],
+        [_cat("not in products (no lead time, MOQ or case pack); ", pos),
+         "no inventory row on as_of: stock unknown",
+         _cat("out of stock: on hand 0 + on order ", _s(oo), "; never in stock in ",
+              str(window_days), " d, demand unknown: check the listing"),
+         _cat("out of stock: ", covers, need, ev, order),
+         _cat("on hand ", _s(oh), " < safety stock ", _s(w["safety_stock"], "%.1f"), "; ",
+              covers, need, ev, order),
+         _cat(covers, need, ev, order),
+         slow_txt,
+         _cat(covers, " > ", _s(overstock_days, "%g"), " d at ", per_day, " units/d")],
+        _cat(covers, need, ev))
+
+
+# --------------------------------------------------------------------------- shop metrics
+@dataclass(frozen=True)
+class StockMetrics:
+    """动销率 and 售罄率 of a period.
+
+    Attributes
+    ----------
+    by_sku : DataFrame
+        ``sku, category, opening, receipts, adjustments, sold, closing, sold_any,
+        sell_through`` (售罄率 = sold ÷ (opening + receipts)).
+    summary : DataFrame
+        One row for the shop (``category == "all"``) and one per category: ``skus,
+        skus_sold, movement_rate`` (动销率 = SKUs with a sale ÷ SKUs), ``sold, opening,
+        receipts, sell_through``.
+    """
+
+    by_sku: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def stock_metrics(
+    sales: pd.DataFrame,
+    inventory: pd.DataFrame,
+    products: pd.DataFrame | None = None,
+    /,
+    *,
+    start: Any,
+    end: Any,
+    date_col: str = "date",
+    sku_col: str = "sku",
+    qty_col: str = "qty",
+) -> StockMetrics:
+    """动销率 (share of SKUs that sold) and 售罄率 / sell-through (units sold ÷ stock
+    available) of the period ``start..end`` — two different ratios, both reported.
+
+    Receipts are not in the inventory table; they are inferred day by day from the
+    closing snapshots: ``receipts = closing − previous closing + sold`` where positive;
+    negative remainders (shrinkage, write-offs, data errors) go to ``adjustments``.
+    Opening stock is the closing snapshot of the day before ``start`` (without it, the
+    first day's closing + its sales, and receipts are counted from the second day).
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Daily sales (:func:`mallkit.demand.daily_sales`).
+    inventory : pandas.DataFrame
+        Canonical ``inventory`` covering the period.
+    products : pandas.DataFrame, optional
+        Canonical ``products``: the SKUs of the shop (the 动销率 denominator) and
+        categories; default the SKUs in the inventory.
+    start, end : date-like
+        The period (inclusive).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = pd.to_datetime(["2026-03-01", "2026-03-02", "2026-03-03"])
+    >>> inv = pd.DataFrame({"date": days.repeat(2), "sku": ["A", "B"] * 3,
+    ...                     "on_hand": [10, 5, 6, 5, 14, 5], "on_order": 0})
+    >>> sales = pd.DataFrame({"date": days[1:], "sku": "A", "qty": [4, 2]})
+    >>> m = stock_metrics(sales, inv, start="2026-03-02", end="2026-03-03")
+    >>> m.by_sku[["sku", "opening", "receipts", "sold", "sell_through"]]
+      sku  opening  receipts  sold  sell_through
+    0   A       10        10     6           0.3
+    1   B        5         0     0           0.0
+    >>> float(m.summary.loc[0, "movement_rate"])  # 1 of 2 SKUs sold: 动销率 50 %
+    0.5
+    """
+    lo, hi = _day(start, "start"), _day(end, "end")
+    if hi < lo:
+        raise SchemaError(f"stock_metrics: end {hi.date()} is before start {lo.date()}",
+                          column="end", rule="end >= start")
+    inv = validate(inventory, "inventory")
+    prod = validate(products, "products") if products is not None else None
+    s = _sales(sales, date_col, sku_col, qty_col)
+    n_days = (hi - lo).days + 2  # the day before start holds the opening stock
+    skus = (pd.Index(prod["sku"]).astype("str") if prod is not None
+            else pd.Index(inv.loc[inv["date"].between(lo, hi), "sku"].unique()).astype("str"))
+    h = _history(s, inv, as_of=hi, n_days=n_days, skus=skus, products=prod)
+    stock = h.stock.astype("float64")
+    stock[stock < 0] = np.nan
+    sold = h.qty[1:]
+    opening = stock[0]
+    est = np.isnan(opening)
+    opening = np.where(est, stock[1] + sold[0], opening)
+    prev = stock[:-1].copy()
+    prev[0] = opening
+    flow = stock[1:] - prev + sold  # receipts minus adjustments, per day
+    flow[0] = np.where(est, 0.0, flow[0])
+    receipts = np.nansum(np.maximum(flow, 0), axis=0)
+    adjust = np.nansum(np.minimum(flow, 0), axis=0)
+    units = sold.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        through = units / (opening + receipts)
+    cats = np.asarray([*h.categories, None], dtype=object)[h.cat_idx]
+    by = pd.DataFrame({"sku": h.skus.array, "category": cats,
+                       "opening": pd.array(opening, dtype="Int64"),
+                       "receipts": receipts.astype(np.int64), "adjustments": adjust.astype(
+                           np.int64), "sold": units.astype(np.int64),
+                       "closing": pd.array(stock[-1], dtype="Int64"),
+                       "opening_estimated": est, "sold_any": units > 0,
+                       "sell_through": through})
+    by = by[h.skus.isin(skus)].reset_index(drop=True)
+    g = by.assign(category=by["category"].fillna("(none)"))
+    parts = [g.assign(category="all"), g] if prod is not None else [g.assign(category="all")]
+    summ = pd.concat(parts).groupby("category", sort=False).agg(
+        skus=("sku", "size"), skus_sold=("sold_any", "sum"), sold=("sold", "sum"),
+        opening=("opening", "sum"), receipts=("receipts", "sum")).reset_index()
+    summ.insert(3, "movement_rate", summ["skus_sold"] / summ["skus"])
+    summ["sell_through"] = summ["sold"] / (summ["opening"] + summ["receipts"]).astype("float64")
+    return StockMetrics(by, summ)
