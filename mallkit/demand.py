@@ -816,12 +816,14 @@ def _abc_xyz(s: pd.DataFrame, prod: pd.DataFrame | None, *, as_of: pd.Timestamp,
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = grid.std(axis=0) / grid.mean(axis=0)
     order = np.lexsort((skus.to_numpy(), -rev))
-    total = rev.sum()
+    total = int(rev.sum())
+    cum_fen = np.empty(n, dtype=np.int64)
+    cum_fen[order] = np.cumsum(rev[order])  # exact: shares compare on integer fen
+    before = cum_fen - rev
     share = rev / total if total else np.zeros(n)
-    cum = np.empty(n)
-    cum[order] = np.cumsum(share[order])
-    before = cum - share
-    abc_cls = np.select([rev <= 0, before < abc[0], before < abc[1]], ["U", "A", "B"], "C")
+    cum = cum_fen / total if total else np.zeros(n)
+    abc_cls = np.select([rev <= 0, before < abc[0] * total, before < abc[1] * total],
+                        ["U", "A", "B"], "C")
     xyz_cls = np.select([~(units > 0), cv < xyz[0], cv < xyz[1]], ["U", "X", "Y"], "Z")
     out = pd.DataFrame({"sku": skus.array, "revenue_fen": rev, "share": share,
                         "cum_share": cum, "abc": abc_cls, "units": units,
