@@ -1,0 +1,909 @@
+"""Payment reconciliation (网上商城订单账目核对): orders and refunds against gateway bills.
+
+Finance asks every day whether what Alipay and WeChat Pay say they took and paid back
+equals, to the fen, what the mall's orders and refunds say. :func:`reconcile` answers
+with every input row placed in exactly one *bucket* and two identities per provider and
+day that must hold exactly (they are checked before the result is returned)::
+
+    Σ ledger    = matched + ledger-side exceptions    + Δpool(ledger)
+    Σ statement = matched + statement-side exceptions + Δpool(statement)
+
+The *ledger* is what the mall expects at the gateway: one payment per paid order of the
+scoped channels and payment methods (``channels=("web",)``, ``providers=("alipay",
+"wechat")`` by default; a Tmall order paid by Alipay settles through Tmall, not through
+the mall's own merchant account), and one refund (negative) per refund of such an order.
+
+Matching passes, each on what the previous ones left:
+
+1. **key**: 商户订单号 + kind; refunds by their merchant refund id (退款批次号/商户退款单号),
+   so 1:N partial refunds pair whatever the row order. Further statement rows with a key
+   already taken are ``duplicate`` (the earliest is the original).
+2. **order + amount**: a gateway refund whose refund id is unknown but whose order is
+   known pairs with an unmatched refund of that order of the same amount.
+3. **amount + time** (``merge_asof``): rows without a usable key pair with an unmatched
+   ledger item of the same provider, kind and amount within ``window``.
+4. **pool**: open items carried from earlier runs (``pool=``) clear when their counterpart
+   arrives; items of a neighbouring period go into the returned ``pool``.
+
+Exception classes (each row carries both sides' amounts and ``diff_fen`` = statement −
+ledger): ``missing_in_statement`` (渠道漏单), ``missing_in_ledger`` (平台漏单),
+``amount_mismatch``, ``refund_mismatch``, ``duplicate``, ``status_mismatch`` (the gateway
+took money the mall does not expect: unpaid/cancelled order, another provider or channel;
+or a payment the gateway marks revoked), ``fee_mismatch`` (fee ≠ contract rate × amount,
+rounded half up). ``timing`` items (counterpart in the next period, or too close to the
+cut-off to tell) go to the pool and are escalated to ``missing_*`` once older than
+``max_age``.
+
+Examples
+--------
+>>> from mallkit.datasets import make_sample_mall
+>>> mall = make_sample_mall(seed=1, start="2025-11-01", end="2025-11-30", n_customers=800)
+>>> rec = reconcile(mall["orders"], mall["refunds"], mall["statements"],
+...                 start="2025-11-01", end="2025-11-30")
+>>> rec.exceptions["class"].value_counts().sort_index().to_dict()  # doctest: +NORMALIZE_WHITESPACE
+{'amount_mismatch': 3, 'duplicate': 3, 'fee_mismatch': 3, 'missing_in_ledger': 3,
+ 'missing_in_statement': 3, 'status_mismatch': 2}
+>>> bool(rec.summary["ledger_ties"].all() and rec.summary["statement_ties"].all())
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mallkit.errors import MissingColumnsError, PeriodError, ReconciliationError
+from mallkit.money import fen_to_yuan
+from mallkit.schema import validate
+
+__all__ = [
+    "BUCKETS",
+    "CLASSES",
+    "DEFAULT_FEE_RATES",
+    "POOL_COLUMNS",
+    "Reconciliation",
+    "expected_fee",
+    "reconcile",
+]
+
+#: Exception classes, in report order.
+CLASSES = (
+    "missing_in_statement",
+    "missing_in_ledger",
+    "amount_mismatch",
+    "refund_mismatch",
+    "duplicate",
+    "status_mismatch",
+    "fee_mismatch",
+)
+#: Every row of ``Reconciliation.items`` is in exactly one of these.
+BUCKETS = ("matched", *CLASSES, "timing", "outside", "not_expected")
+#: Standard contract rate of both gateways for ordinary merchants: 0.6 %.
+DEFAULT_FEE_RATES: Mapping[str, str] = {"alipay": "0.006", "wechat": "0.006"}
+#: Columns of a carry-forward pool (``Reconciliation.pool``, accepted back as ``pool=``).
+POOL_COLUMNS = ("side", "provider", "kind", "merchant_order_id", "refund_id", "txn_id",
+                "at", "amount_fen", "fee_fen", "since", "reason")
+#: WeChat 交易状态 values meaning the money was not (or no longer) taken.
+FAILED_GATEWAY_STATUSES = ("REVOKED", "CLOSED", "NOTPAY", "PAYERROR")
+
+_PAY, _REF = 0, 1
+_KINDS = np.array(["payment", "refund"], dtype=object)
+_B = {b: i for i, b in enumerate(BUCKETS)}
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The result of :func:`reconcile`: every row accounted for, to the fen.
+
+    Attributes
+    ----------
+    items : DataFrame
+        One row per input row (orders, refunds, statements and pool rows not already
+        among them): ``side`` (ledger/statement), ``source``, ``row`` (position in its
+        source), ``provider``, ``kind``, ``at``, ``day`` (the report day; pool rows
+        count on the first day), ``amount_fen`` (ledger: what is expected at the gateway,
+        0 for orders not expected there; statement: the bill's signed amount),
+        ``fee_fen``, ``bucket`` (one of :data:`BUCKETS`), ``pair`` (``items`` position
+        of the counterpart or -1), ``pool_in`` (an open item of an earlier period).
+    matched : DataFrame
+        One row per pair in bucket ``matched``: ids, both times and amounts, ``fee_fen``,
+        ``expected_fee_fen``, ``pass`` (key / order_amount / amount_time), ``cross_day``
+        (the two sides fall on different days), ``pool_in``.
+    exceptions : DataFrame
+        One row per exception (a pair counts once): ``class``, ids, ``ledger_fen``,
+        ``statement_fen``, ``diff_fen`` (statement − ledger), fees, ``day``,
+        ``escalated`` (aged out of the pool) and a ``note`` in words.
+    pool : DataFrame
+        Open items carried to the next run (:data:`POOL_COLUMNS`, plus ``age_days``).
+    summary : DataFrame
+        Per provider and day: counts and sums of both sides, matched, each class,
+        pool in/out, fees, net settlement (gross − refunds − fee) and the two identities
+        ``ledger_ties`` / ``statement_ties``.
+    start, end : Timestamp
+        The batch: whole days ``start`` … ``end`` inclusive.
+    """
+
+    items: pd.DataFrame
+    matched: pd.DataFrame
+    exceptions: pd.DataFrame
+    pool: pd.DataFrame
+    summary: pd.DataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        """The summary summed over the days of the batch, one row per provider."""
+        s = self.summary.drop(columns=["day"])
+        num = s.select_dtypes("number").columns
+        out = s.groupby("provider", sort=False)[list(num)].sum().reset_index()
+        return _with_ties(out)
+
+
+# ------------------------------------------------------------------------- helpers
+def _arrow(s: pd.Series) -> pa.Array:
+    a = pa.array(s, from_pandas=True)
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    if a.type != pa.large_string():
+        a = a.cast(pa.large_string())
+    return a
+
+
+def _lookup(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each value among unique ``keys``; -1 where absent or missing."""
+    if not len(values) or not len(keys):
+        return np.full(len(values), -1, dtype=np.int64)
+    pos = pc.index_in(_arrow(values), value_set=_arrow(keys), skip_nulls=True)
+    return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _take(parts: list[tuple[int, pd.Series]], idx: np.ndarray) -> pd.Series:
+    """Strings at global positions ``idx`` of parts laid end to end (offset, Series)."""
+    chunks, order = [], []
+    covered = np.zeros(len(idx), bool)
+    for off, s in parts:
+        m = (idx >= off) & (idx < off + len(s))
+        if m.any():
+            chunks.append(_arrow(s).take(pa.array(idx[m] - off)))
+            order.append(np.flatnonzero(m))
+            covered |= m
+    miss = np.flatnonzero(~covered)  # -1, or rows of a part without this column
+    chunks.append(pa.nulls(len(miss), pa.large_string()))
+    order.append(miss)
+    perm = np.concatenate(order)
+    inv = np.empty_like(perm)
+    inv[perm] = np.arange(len(perm))
+    out = pa.concat_arrays(chunks).take(pa.array(inv)) if len(perm) else chunks[0]
+    return pd.Series(out, dtype="str")
+
+
+def _ppm(rate: Any, provider: str) -> int:
+    """A fee rate as an exact integer number of parts per million."""
+    try:
+        d = Decimal(str(rate)) * 1_000_000
+    except InvalidOperation:
+        d = Decimal("NaN")
+    if not d.is_finite() or d != d.to_integral_value() or not 0 <= d <= 1_000_000:
+        raise ReconciliationError(
+            f"reconcile: fee_rates[{provider!r}] = {rate!r} is not a rate between 0 and 1 "
+            "with at most 6 decimals (e.g. '0.006' for 0.6 %)"
+        )
+    return int(d)
+
+
+def expected_fee(amount_fen: Any, /, *, rate: Any) -> np.ndarray:
+    """Gateway fee at a contract ``rate``, rounded half up to the fen, with the amount's sign.
+
+    Refunds (negative amounts) give the fee returned pro rata, negative.
+
+    Examples
+    --------
+    >>> expected_fee([82200, 1250, 250, -4150], rate="0.006").tolist()  # 493.2, 7.5, 1.5, 24.9
+    [493, 8, 2, -25]
+    """
+    ppm = _ppm(rate, "rate")
+    a = np.asarray(amount_fen, dtype=np.int64)
+    return np.sign(a) * ((np.abs(a) * ppm + 500_000) // 1_000_000)
+
+
+def _bounds(start: Any, end: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    try:
+        s, e = pd.Timestamp(start), pd.Timestamp(end)
+    except (TypeError, ValueError) as exc:
+        raise PeriodError(f"reconcile: start={start!r} / end={end!r} are not dates") from exc
+    if s is pd.NaT or e is pd.NaT or s != s.normalize() or e != e.normalize():
+        raise PeriodError(f"reconcile: start={start!r} and end={end!r} must be whole days")
+    if e < s:
+        raise PeriodError(f"reconcile: end {e.date()} is before start {s.date()}")
+    return s, e
+
+
+def _check_pool(pool: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in POOL_COLUMNS if c not in pool.columns]
+    if missing:
+        present = [str(c) for c in pool.columns]
+        raise MissingColumnsError(
+            f"reconcile: pool is missing column(s) {', '.join(missing)}; columns present: "
+            f"{', '.join(present) or '(none)'} (pass the .pool of an earlier Reconciliation)",
+            table="pool", column=missing[0], missing=missing, present=present)
+    bad = ~pool["side"].isin(["ledger", "statement"]) | ~pool["kind"].isin(list(_KINDS))
+    if bad.any():
+        raise ReconciliationError(
+            f"reconcile: pool column 'side'/'kind' must be ledger|statement / payment|refund; "
+            f"bad rows at index {list(pool.index[bad.to_numpy()][:5])}")
+    return pool.astype({"at": "datetime64[us]", "since": "datetime64[us]",
+                        "amount_fen": "int64", "fee_fen": "int64"})
+
+
+# ------------------------------------------------------------------------- the engine
+def reconcile(
+    orders: pd.DataFrame,
+    refunds: pd.DataFrame,
+    statements: pd.DataFrame,
+    /,
+    *,
+    start: Any,
+    end: Any,
+    pool: pd.DataFrame | None = None,
+    channels: Sequence[str] | None = ("web",),
+    providers: Sequence[str] = ("alipay", "wechat"),
+    tolerance_fen: int = 0,
+    window: pd.Timedelta | str = "30min",
+    max_age: pd.Timedelta | str = "2D",
+    fee_rates: Mapping[str, Any] | None = DEFAULT_FEE_RATES,
+) -> Reconciliation:
+    """Reconcile orders and refunds with gateway statements for the days start … end.
+
+    Parameters
+    ----------
+    orders, refunds, statements : DataFrame
+        Canonical tables (:func:`mallkit.schema.validate`). Pass all you have: rows of
+        other days are used to recognise timing differences and are bucketed
+        ``outside``; a ``gateway_status`` column on statements (WeChat 交易状态) is used
+        if present.
+    start, end : date-like
+        First and last day of the batch (inclusive): statement rows and ledger items
+        with a time in ``[start, end + 1 day)`` belong to it.
+    pool : DataFrame, optional
+        The ``pool`` of the previous run: open items that may clear now.
+    channels : sequence of str or None, default ("web",)
+        Order channels whose payments go through the mall's own merchant account;
+        ``None`` for all channels.
+    providers : sequence of str, default ("alipay", "wechat")
+        ``orders.payment_method`` values expected at the gateways (the provider).
+    tolerance_fen : int, default 0
+        Largest ``|statement − ledger|`` still matched.
+    window : Timedelta or str, default "30min"
+        Largest time gap of the amount + time pass, and the span before the cut-off in
+        which an unmatched item is taken as ``timing`` (it may be in the next bill).
+    max_age : Timedelta or str, default "2D"
+        Pool items older than this at the cut-off are escalated (T+2: 渠道漏单/平台漏单).
+    fee_rates : mapping provider -> rate, optional
+        Contract fee rates (``"0.006"`` = 0.6 %); ``None`` or a missing provider skips
+        the fee check.
+
+    Returns
+    -------
+    Reconciliation
+
+    Raises
+    ------
+    SchemaError, MissingColumnsError
+        An input table (or the pool) breaks the canonical schema.
+    PeriodError
+        ``start``/``end`` are not whole days in order.
+    ReconciliationError
+        Bad options (``fee_rates``, ``tolerance_fen``), or (a bug) an identity fails.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"order_id": ["W1", "W2"], "customer_id": ["C1", "C2"],
+    ...     "channel": "web", "created_at": pd.Timestamp("2026-11-11 10:00"),
+    ...     "paid_at": [pd.Timestamp("2026-11-11 10:01"), pd.Timestamp("2026-11-11 23:59:58")],
+    ...     "status": "paid", "goods_fen": [10000, 5000], "discount_fen": 0,
+    ...     "shipping_fen": 0, "paid_fen": [10000, 5000], "payment_method": "alipay"})
+    >>> r = pd.DataFrame(columns=["refund_id", "order_id", "refunded_at", "amount_fen"])
+    >>> s = pd.DataFrame({"provider": "alipay", "txn_id": ["T1", "T2"],
+    ...     "merchant_order_id": ["W1", "W2"], "refund_id": None, "kind": "payment",
+    ...     "occurred_at": [pd.Timestamp("2026-11-11 10:01:03"),
+    ...                     pd.Timestamp("2026-11-12 00:00:04")],
+    ...     "amount_fen": [10000, 5000], "fee_fen": [60, 30]})
+    >>> day1 = reconcile(o, r, s, start="2026-11-11", end="2026-11-11")
+    >>> day1.items["bucket"].tolist()      # W2's payment is on the next day's bill
+    ['matched', 'timing', 'matched', 'outside']
+    >>> day2 = reconcile(o, r, s, start="2026-11-12", end="2026-11-12", pool=day1.pool)
+    >>> day2.matched[["merchant_order_id", "pool_in", "cross_day"]].to_dict("records")
+    [{'merchant_order_id': 'W2', 'pool_in': True, 'cross_day': True}]
+    >>> len(day2.pool), day2.summary.loc[0, ["ledger_fen", "pool_in_ledger_fen"]].tolist()
+    (0, [0, 5000])
+    """
+    start, end = _bounds(start, end)
+    cutoff = end + pd.Timedelta(days=1)
+    window, max_age = pd.Timedelta(window), pd.Timedelta(max_age)
+    if not isinstance(tolerance_fen, int | np.integer) or tolerance_fen < 0:
+        raise ReconciliationError(
+            f"reconcile: tolerance_fen must be a non-negative integer of fen, got "
+            f"{tolerance_fen!r}")
+    providers = list(providers)
+    rates = {p: _ppm(r, p) for p, r in (fee_rates or {}).items()}
+    orders = validate(orders, "orders")
+    refunds = validate(refunds, "refunds")
+    statements = validate(statements, "statements")
+    pool = _check_pool(pool) if pool is not None else None
+
+    L = _ledger(orders, refunds, pool, channels=channels, providers=providers)
+    S = _statement_rows(statements, pool)
+    prov_cats = providers + sorted((L["prov_names"] | S["prov_names"]).difference(providers))
+    for X in (L, S):
+        X["prov"] = pd.Categorical(X.pop("prov_str"), categories=prov_cats).codes.astype(np.int64)
+    P = _match(L, S, orders, refunds, window=window)
+    cls = _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats)
+    placed = _place(L, S, P, cls, start=start, cutoff=cutoff, window=window, max_age=max_age)
+    return _assemble(L, S, P, placed, orders=orders, refunds=refunds, statements=statements,
+                     pool=pool, prov_cats=prov_cats, providers=providers, start=start, end=end,
+                     cutoff=cutoff, rates=rates)
+
+
+def _ledger(orders, refunds, pool, *, channels, providers) -> dict:
+    """Ledger rows as arrays: orders, then refunds, then pool rows not among them."""
+    n_o, n_r = len(orders), len(refunds)
+    method = orders["payment_method"]
+    scope = method.isin(providers).to_numpy()
+    if channels is not None:
+        scope = scope & orders["channel"].isin(list(channels)).to_numpy()
+    paid_at = orders["paid_at"].to_numpy()
+    o_exp = scope & ~np.isnat(paid_at)
+    o_at = np.where(np.isnat(paid_at), orders["created_at"].to_numpy(), paid_at)
+    opos = _lookup(refunds["order_id"], orders["order_id"])
+    known = opos >= 0
+    if not known.all():
+        bad = refunds[~known]
+        ex = ", ".join(f"{a} -> {b}" for a, b in zip(bad["refund_id"][:5], bad["order_id"][:5],
+                                                      strict=True))
+        raise ReconciliationError(
+            f"reconcile: table 'refunds': column 'order_id' breaks rule 'refers to a row of "
+            f"orders' in {len(bad)} row(s); e.g. refund_id -> order_id {ex}. Pass the orders "
+            "that the refunds refund, whatever their date: they say which gateway to expect.")
+    r_exp = known & o_exp[np.where(known, opos, 0)] if n_o else np.zeros(n_r, bool)
+    m_obj = method.to_numpy(dtype=object)
+    r_prov = np.where(known, m_obj[np.where(known, opos, 0)] if n_o else None, None)
+    if pool is not None:
+        pl = pool[(pool["side"] == "ledger").to_numpy()]
+        pay = (pl["kind"] == "payment").to_numpy()
+        rpos = _lookup(pl["refund_id"], refunds["refund_id"])
+        hit = np.where(pay, _lookup(pl["merchant_order_id"], orders["order_id"]),
+                       np.where(rpos >= 0, rpos + n_o, -1))
+        pool_pos = np.flatnonzero((pool["side"] == "ledger").to_numpy())
+    else:
+        pl, hit, pool_pos = pool, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    new = hit < 0
+    pn = pl[new].reset_index(drop=True) if pl is not None else _empty_pool()
+    m = len(pn)
+    n = n_o + n_r + m
+    L = {
+        "n": n, "n_o": n_o, "n_r": n_r,
+        "kind": np.r_[np.zeros(n_o, np.int8), np.ones(n_r, np.int8),
+                      (pn["kind"] == "refund").to_numpy().astype(np.int8)],
+        "at": np.r_[o_at, refunds["refunded_at"].to_numpy(), pn["at"].to_numpy()]
+        .astype("datetime64[us]"),
+        "amount": np.r_[np.where(o_exp, orders["paid_fen"].to_numpy(), 0),
+                        np.where(r_exp, -refunds["amount_fen"].to_numpy(), 0),
+                        pn["amount_fen"].to_numpy()].astype(np.int64),
+        "expected": np.r_[o_exp, r_exp, np.ones(m, bool)],
+        "opos": np.r_[np.arange(n_o), opos, _lookup(pn["merchant_order_id"], orders["order_id"])],
+        "src": np.r_[np.zeros(n_o, np.int8), np.ones(n_r, np.int8), np.full(m, 3, np.int8)],
+        "row": np.r_[np.arange(n_o), np.arange(n_r), pool_pos[new]].astype(np.int64),
+        "explicit": np.zeros(n, bool),
+        "since": np.full(n, np.datetime64("NaT"), "M8[us]"),
+        "prov_str": np.r_[m_obj, r_prov.astype(object), pn["provider"].to_numpy(dtype=object)],
+        "order_parts": [(0, orders["order_id"]), (n_o, refunds["order_id"]),
+                        (n_o + n_r, pn["merchant_order_id"].astype("str"))],
+        "refund_parts": [(n_o, refunds["refund_id"]),
+                         (n_o + n_r, pn["refund_id"].astype("str"))],
+    }
+    L["explicit"][n_o + n_r:] = True
+    L["since"][n_o + n_r:] = pn["since"].to_numpy()
+    if pl is not None and (~new).any():
+        L["explicit"][hit[~new]] = True
+        L["since"][hit[~new]] = pl["since"].to_numpy()[~new]
+    L["prov_names"] = set(pd.Series(L["prov_str"]).dropna())
+    return L
+
+
+def _empty_pool() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _POOL_DTYPES.items()})
+
+
+_POOL_DTYPES = {"side": "str", "provider": "str", "kind": "str", "merchant_order_id": "str",
+                "refund_id": "str", "txn_id": "str", "at": "datetime64[us]",
+                "amount_fen": "int64", "fee_fen": "int64", "since": "datetime64[us]",
+                "reason": "str"}
+
+
+def _statement_rows(statements: pd.DataFrame, pool) -> dict:
+    """Statement rows as arrays: the bills, then pool rows not among them."""
+    st = statements
+    n_s = len(st)
+    failed = np.zeros(n_s, bool)
+    if "gateway_status" in st.columns:
+        failed = st["gateway_status"].isin(FAILED_GATEWAY_STATUSES).to_numpy()
+    if pool is not None:
+        side = (pool["side"] == "statement").to_numpy()
+        ps = pool[side]
+
+        def ident(df):
+            return (df["provider"].astype("str") + "|" + df["txn_id"].astype("str") + "|"
+                    + df["kind"].astype("str") + "|" + df["refund_id"].astype("str").fillna(""))
+
+        hit = _lookup(ident(ps), ident(st)) if len(ps) else np.zeros(0, np.int64)
+        pool_pos = np.flatnonzero(side)
+    else:
+        ps, hit, pool_pos = None, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    new = hit < 0
+    pn = ps[new].reset_index(drop=True) if ps is not None else _empty_pool()
+    m = len(pn)
+    n = n_s + m
+    S = {
+        "n": n, "n_s": n_s,
+        "kind": np.r_[(st["kind"] == "refund").to_numpy(), (pn["kind"] == "refund").to_numpy()]
+        .astype(np.int8),
+        "at": np.r_[st["occurred_at"].to_numpy(), pn["at"].to_numpy()].astype("datetime64[us]"),
+        "amount": np.r_[st["amount_fen"].to_numpy(), pn["amount_fen"].to_numpy()]
+        .astype(np.int64),
+        "fee": np.r_[st["fee_fen"].to_numpy(), pn["fee_fen"].to_numpy()].astype(np.int64),
+        "failed": np.r_[failed, np.zeros(m, bool)],
+        "src": np.r_[np.full(n_s, 2, np.int8), np.full(m, 3, np.int8)],
+        "row": np.r_[np.arange(n_s), pool_pos[new]].astype(np.int64),
+        "explicit": np.r_[np.zeros(n_s, bool), np.ones(m, bool)],
+        "since": np.r_[np.full(n_s, np.datetime64("NaT"), "M8[us]"),
+                       pn["since"].to_numpy().astype("M8[us]")],
+        "prov_str": np.r_[st["provider"].to_numpy(dtype=object),
+                          pn["provider"].to_numpy(dtype=object)],
+        "order_parts": [(0, st["merchant_order_id"]), (n_s, pn["merchant_order_id"].astype("str"))],
+        "refund_parts": [(0, st["refund_id"]), (n_s, pn["refund_id"].astype("str"))],
+        "txn_parts": [(0, st["txn_id"]), (n_s, pn["txn_id"].astype("str"))],
+    }
+    if ps is not None and (~new).any():
+        S["explicit"][hit[~new]] = True
+        S["since"][hit[~new]] = ps["since"].to_numpy()[~new]
+    S["prov_names"] = set(pd.Series(S["prov_str"]).dropna())
+    return S
+
+
+def _lookup_parts(parts: list[tuple[int, pd.Series]], keys: pd.Series, n: int) -> np.ndarray:
+    out = np.full(n, -1, dtype=np.int64)
+    for off, s in parts:
+        if len(s):
+            out[off:off + len(s)] = _lookup(s, keys)
+    return out
+
+
+def _first_in_group(group: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """True for the earliest row of each group (ties: first in input order); group >= 0."""
+    order = np.lexsort((np.arange(len(group)), at, group))
+    g = group[order]
+    first = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
+    out = np.zeros(len(group), bool)
+    out[order[first]] = True
+    return out
+
+
+def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
+    """The matching passes. Returns pairs (l, s, pass) and the statement-side flags."""
+    nL, nS = L["n"], S["n"]
+    skind = S["kind"]
+    # Pass 1: the key. Statement payments by merchant order id, refunds by refund id.
+    s_opos = _lookup_parts(S["order_parts"], orders["order_id"], nS)
+    s_rpos = _lookup_parts(S["refund_parts"], refunds["refund_id"], nS)
+    lpos = np.where(skind == _PAY, s_opos, np.where(s_rpos >= 0, s_rpos + L["n_o"], -1))
+    n_known = L["n_o"] + L["n_r"]
+    if nL > n_known:  # pool rows whose orders/refunds were not passed in
+        pool_order = L["order_parts"][2][1]
+        pool_refund = L["refund_parts"][1][1]
+        pk = L["kind"][n_known:]
+        po = _lookup_parts(S["order_parts"], pool_order.where(pk == _PAY), nS)
+        pr = _lookup_parts(S["refund_parts"], pool_refund.where(pk == _REF), nS)
+        extra = np.where(skind == _PAY, po, pr)
+        lpos = np.where((lpos < 0) & (extra >= 0), extra + n_known, lpos)
+    # Duplicates: among rows sharing a key, the earliest is the original.
+    dup_of = np.full(nS, -1, np.int64)
+    known = lpos >= 0
+    group = np.where(known, lpos, -1)
+    unknown = np.flatnonzero(~known)
+    if len(unknown):
+        keys = pd.Series(np.where(skind[unknown] == _PAY,
+                                  _take(S["order_parts"], unknown).to_numpy(object),
+                                  _take(S["refund_parts"], unknown).to_numpy(object)))
+        codes = pd.factorize(keys)[0]
+        has = codes >= 0
+        group[unknown[has]] = nL + codes[has] * 2 + skind[unknown[has]]
+    keyed = np.flatnonzero(group >= 0)
+    first = _first_in_group(group[keyed], S["at"][keyed])
+    primary = np.ones(nS, bool)
+    primary[keyed[~first]] = False
+    # Original of each duplicate: the first row of its group.
+    gfirst = pd.Series(keyed[first], index=group[keyed[first]])
+    dup = keyed[~first]
+    dup_of[dup] = gfirst.reindex(group[dup]).to_numpy()
+    hit = np.zeros(nL, bool)
+    hit[lpos[known]] = True  # ledger items some statement row names
+    key_pair = primary & known & L["expected"][np.where(known, lpos, 0)]
+    status = primary & known & ~key_pair  # names an order the mall does not expect money for
+    p_l, p_s, p_pass = [lpos[key_pair]], [np.flatnonzero(key_pair)], [np.zeros(key_pair.sum())]
+    l_free = L["expected"] & ~hit
+    s_free = primary & ~known
+    # Pass 2: a refund with an unknown refund id, on a known order: order + amount.
+    cand = np.flatnonzero(s_free & (skind == _REF) & (s_opos >= 0))
+    lc = np.flatnonzero(l_free & (L["kind"] == _REF))
+    if len(cand) and len(lc):
+        a = pd.DataFrame({"s": cand, "o": s_opos[cand], "amt": S["amount"][cand],
+                          "t": S["at"][cand]}).sort_values(["t", "s"])
+        b = pd.DataFrame({"l": lc, "o": L["opos"][lc], "amt": L["amount"][lc],
+                          "t": L["at"][lc]}).sort_values(["t", "l"])
+        a["k"] = a.groupby(["o", "amt"]).cumcount()
+        b["k"] = b.groupby(["o", "amt"]).cumcount()
+        j = a.merge(b, on=["o", "amt", "k"])
+        p_l.append(j["l"].to_numpy())
+        p_s.append(j["s"].to_numpy())
+        p_pass.append(np.ones(len(j)))
+        l_free[j["l"].to_numpy()] = False
+        s_free[j["s"].to_numpy()] = False
+    # Pass 3: no usable key: provider + kind + amount, nearest in time within the window.
+    for _ in range(4):  # merge_asof may give two rows the same partner: repeat on the rest
+        sc, lc = np.flatnonzero(s_free), np.flatnonzero(l_free)
+        if not len(sc) or not len(lc):
+            break
+        a = pd.DataFrame({"s": sc, "p": S["prov"][sc], "k": S["kind"][sc].astype(np.int64),
+                          "amt": S["amount"][sc], "t": S["at"][sc]}).sort_values("t")
+        b = pd.DataFrame({"l": lc, "p": L["prov"][lc], "k": L["kind"][lc].astype(np.int64),
+                          "amt": L["amount"][lc], "t": L["at"][lc]}).sort_values("t")
+        j = pd.merge_asof(a, b, on="t", by=["p", "k", "amt"], tolerance=window,
+                          direction="nearest", allow_exact_matches=True)
+        j = j.dropna(subset=["l"])
+        if not len(j):
+            break
+        j["l"] = j["l"].astype(np.int64)
+        lt = L["at"][j["l"].to_numpy()]
+        j["gap"] = np.abs(j["t"].to_numpy() - lt)
+        j = j.sort_values(["gap", "s"]).drop_duplicates("l")
+        p_l.append(j["l"].to_numpy())
+        p_s.append(j["s"].to_numpy())
+        p_pass.append(np.full(len(j), 2))
+        l_free[j["l"].to_numpy()] = False
+        s_free[j["s"].to_numpy()] = False
+    return {"l": np.concatenate(p_l).astype(np.int64), "s": np.concatenate(p_s).astype(np.int64),
+            "pass": np.concatenate(p_pass).astype(np.int8), "status": status,
+            "status_l": np.where(status, lpos, -1), "dup_of": dup_of,
+            "s_opos": s_opos}
+
+
+def _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats) -> np.ndarray:
+    """Bucket code of each pair: matched, or the pair exception that explains it."""
+    lp, sp = P["l"], P["s"]
+    exp_fee, ppm = _fee_expected(S, rates, prov_cats)
+    cls = np.full(len(lp), _B["matched"], np.int8)
+    cls[(ppm[sp] >= 0) & (S["fee"][sp] != exp_fee[sp])] = _B["fee_mismatch"]
+    off = np.abs(S["amount"][sp] - L["amount"][lp]) > tolerance_fen
+    cls[off & (L["kind"][lp] == _PAY)] = _B["amount_mismatch"]
+    cls[off & (L["kind"][lp] == _REF)] = _B["refund_mismatch"]
+    cls[(L["prov"][lp] != S["prov"][sp]) | S["failed"][sp]] = _B["status_mismatch"]
+    return cls
+
+
+def _fee_expected(S, rates, prov_cats) -> tuple[np.ndarray, np.ndarray]:
+    """Contract fee of every statement row (its own fee where no rate is known), and ppm."""
+    ppm = np.array([rates.get(p, -1) for p in prov_cats] + [-1], dtype=np.int64)[S["prov"]]
+    a = S["amount"]
+    exp = np.sign(a) * ((np.abs(a) * np.maximum(ppm, 0) + 500_000) // 1_000_000)
+    return np.where(ppm >= 0, exp, S["fee"]), ppm
+
+
+_REASONS = np.array(["counterpart in the next period", "near the cut-off, counterpart not seen yet",
+                     "carried from an earlier run, not yet due"], dtype=object)
+
+
+def _place(L, S, P, cls, *, start, cutoff, window, max_age) -> dict:
+    """Bucket of every row, given the batch [start, cutoff), the pool and the age limit."""
+    s0, c0 = np.datetime64(start, "us"), np.datetime64(cutoff, "us")
+    out = {}
+    for name, X in (("L", L), ("S", S)):
+        at = X["at"]
+        inb = (at >= s0) & (at < c0)
+        pres = inb | X["explicit"]
+        out[name] = {
+            "in": inb, "pres": pres, "after": ~pres & (at >= c0),
+            "aged": X["explicit"] & ((c0 - at) > max_age.to_timedelta64()),
+            "near": at >= c0 - window.to_timedelta64(),
+            "b": np.full(X["n"], _B["outside"], np.int8), "pair": np.full(X["n"], -1, np.int64),
+            "esc": np.zeros(X["n"], bool), "reason": np.full(X["n"], -1, np.int8),
+        }
+    pl, ps = out["L"], out["S"]
+    pl["b"][~L["expected"]] = _B["not_expected"]
+    lp, sp = P["l"], P["s"]
+    pl["pair"][lp], ps["pair"][sp] = sp, lp
+    pres = pl["pres"][lp] | ps["pres"][sp]
+    wait = pres & (pl["after"][lp] | ps["after"][sp])
+    res = pres & ~wait
+    pl["b"][lp[res]] = cls[res]
+    ps["b"][sp[res]] = cls[res]
+    # Present and waiting for a counterpart of the next period (or present and unpaired).
+    for X, side, rows, missing in (
+        (L, pl, np.r_[lp[wait & pl["pres"][lp]],
+                      np.flatnonzero(L["expected"] & (pl["pair"] < 0) & pl["pres"])],
+         "missing_in_statement"),
+        (S, ps, np.r_[sp[wait & ps["pres"][sp]],
+                      np.flatnonzero((ps["pair"] < 0) & ps["pres"] & ~P["status"]
+                                     & (P["dup_of"] < 0))],
+         "missing_in_ledger"),
+    ):
+        paired = side["pair"][rows] >= 0
+        aged, explicit, near = side["aged"][rows], X["explicit"][rows], side["near"][rows]
+        timing = ~aged & (paired | explicit | near)
+        side["b"][rows] = np.where(timing, _B["timing"], _B[missing])
+        side["esc"][rows] = aged
+        side["reason"][rows] = np.where(paired, 0, np.where(explicit, 2, 1))
+    # The gateway took money for an order the mall does not expect it for.
+    st = np.flatnonzero(P["status"] & ps["pres"])
+    ps["b"][st] = _B["status_mismatch"]
+    ps["pair"][st] = P["status_l"][st]
+    pl["b"][P["status_l"][st]] = _B["status_mismatch"]
+    pl["pair"][P["status_l"][st]] = st
+    ps["b"][(P["dup_of"] >= 0) & ps["pres"]] = _B["duplicate"]
+    for X, side in ((L, pl), (S, ps)):
+        counted = (side["b"] != _B["outside"]) & (side["b"] != _B["not_expected"])
+        side["pool_in"] = counted & ~side["in"] & (X["amount"] != 0 if X is L else True)
+        day = (X["at"] - s0) // np.timedelta64(1, "D")
+        side["day"] = np.where(side["in"], day, np.where(side["pool_in"], 0, -1)).astype(np.int64)
+    # A status row's order (amount 0) reports on the statement's day.
+    pl["day"][P["status_l"][st]] = ps["day"][st]
+    return out
+
+
+def _assemble(L, S, P, X, *, orders, refunds, statements, pool, prov_cats, providers,
+              start, end, cutoff, rates) -> Reconciliation:
+    pl, ps = X["L"], X["S"]
+    nL, nS = L["n"], S["n"]
+    days = pd.date_range(start, end, freq="D", unit="us")
+    day_ts = np.r_[days.to_numpy(), np.datetime64("NaT", "us")]
+    prov = np.r_[L["prov"], S["prov"]]
+    bucket = np.r_[pl["b"], ps["b"]]
+    if (bucket[np.r_[pl["in"] & L["expected"], ps["in"]]] == _B["outside"]).any():
+        raise ReconciliationError("reconcile: internal error: a row of the batch has no bucket")
+    items = pd.DataFrame({
+        "side": pd.Categorical.from_codes(np.r_[np.zeros(nL, np.int8), np.ones(nS, np.int8)],
+                                          ["ledger", "statement"]),
+        "source": pd.Categorical.from_codes(np.r_[L["src"], S["src"]],
+                                            ["orders", "refunds", "statements", "pool"]),
+        "row": np.r_[L["row"], S["row"]],
+        "provider": pd.Categorical.from_codes(prov, prov_cats),
+        "kind": pd.Categorical.from_codes(np.r_[L["kind"], S["kind"]], list(_KINDS)),
+        "at": np.r_[L["at"], S["at"]],
+        "day": day_ts[np.r_[pl["day"], ps["day"]]],
+        "amount_fen": np.r_[L["amount"], S["amount"]],
+        "fee_fen": np.r_[np.zeros(nL, np.int64), S["fee"]],
+        "bucket": pd.Categorical.from_codes(bucket, list(BUCKETS)),
+        "pair": np.r_[np.where(pl["pair"] >= 0, pl["pair"] + nL, -1), ps["pair"]],
+        "pool_in": np.r_[pl["pool_in"], ps["pool_in"]],
+    })
+    exp_fee, _ = _fee_expected(S, rates, prov_cats)
+    ldate = L["at"].astype("M8[D]")
+    sdate = S["at"].astype("M8[D]")
+    # matched pairs
+    mk = np.flatnonzero(ps["b"][P["s"]] == _B["matched"])
+    ml, ms = P["l"][mk], P["s"][mk]
+    matched = pd.DataFrame({
+        "provider": items["provider"].to_numpy()[nL + ms],
+        "kind": _KINDS[S["kind"][ms]],
+        "merchant_order_id": _take(L["order_parts"], ml),
+        "refund_id": _take(L["refund_parts"], ml),
+        "txn_id": _take(S["txn_parts"], ms),
+        "statement_order_id": _take(S["order_parts"], ms),
+        "ledger_at": L["at"][ml], "statement_at": S["at"][ms],
+        "ledger_fen": L["amount"][ml], "statement_fen": S["amount"][ms],
+        "diff_fen": S["amount"][ms] - L["amount"][ml],
+        "fee_fen": S["fee"][ms], "expected_fee_fen": exp_fee[ms],
+        "pass": pd.Categorical.from_codes(P["pass"][mk], ["key", "order_amount", "amount_time"]),
+        "cross_day": ldate[ml] != sdate[ms],
+        "pool_in": pl["pool_in"][ml] | ps["pool_in"][ms],
+        "day": day_ts[ps["day"][ms]],
+    })
+    exceptions = _exceptions(L, S, X, exp_fee, day_ts, orders, prov_cats, nL)
+    pool_out = _pool_out(L, S, X, end, cutoff, prov_cats)
+    summary = _summary(L, S, X, P, exceptions, providers, days, nL)
+    bad = summary[~(summary["ledger_ties"] & summary["statement_ties"])]
+    if len(bad):
+        raise ReconciliationError(
+            f"reconcile: internal error: tie-out fails for {len(bad)} provider-day(s), e.g. "
+            f"{bad.iloc[0][['provider', 'day']].tolist()}")
+    return Reconciliation(items=items, matched=matched, exceptions=exceptions, pool=pool_out,
+                          summary=summary, start=start, end=end)
+
+
+def _get(a: np.ndarray, idx: np.ndarray, fill: Any = 0) -> np.ndarray:
+    """``a[idx]`` where ``idx >= 0``, else ``fill`` (``a`` may be empty)."""
+    if not len(a):
+        return np.full(len(idx), fill, dtype=a.dtype)
+    return np.where(idx >= 0, a[np.maximum(idx, 0)], fill)
+
+
+def _exceptions(L, S, X, exp_fee, day_ts, orders, prov_cats, nL) -> pd.DataFrame:
+    pl, ps = X["L"], X["S"]
+    exc_codes = [_B[c] for c in CLASSES]
+    es = np.flatnonzero(np.isin(ps["b"], exc_codes))
+    el_all = np.flatnonzero(np.isin(pl["b"], exc_codes))
+    partner = pl["pair"][el_all]
+    covered = (partner >= 0) & (_get(ps["b"], partner, -1) == pl["b"][el_all])
+    el = el_all[~covered]
+    e_l = np.r_[ps["pair"][es], el]
+    e_s = np.r_[es, np.full(len(el), -1)]
+    cls = np.r_[ps["b"][es], pl["b"][el]]
+    has_l, has_s = e_l >= 0, e_s >= 0
+    lf, sf = _get(L["amount"], e_l), _get(S["amount"], e_s)
+    fee, efee = _get(S["fee"], e_s), _get(exp_fee, e_s)
+    l_order = _take(L["order_parts"], e_l)
+    s_order = _take(S["order_parts"], e_s)
+    l_refund = _take(L["refund_parts"], e_l)
+    s_refund = _take(S["refund_parts"], e_s)
+    nat = np.datetime64("NaT", "us")
+    e = pd.DataFrame({
+        "class": pd.Categorical.from_codes(cls, list(BUCKETS)).astype("str"),
+        "provider": np.asarray([*prov_cats, None], dtype=object)[
+            np.where(has_s, _get(S["prov"], e_s), _get(L["prov"], e_l))],
+        "kind": _KINDS[np.where(has_s, _get(S["kind"], e_s), _get(L["kind"], e_l))],
+        "merchant_order_id": l_order.where(pd.Series(has_l), s_order),
+        "refund_id": l_refund.where(pd.Series(has_l), s_refund),
+        "txn_id": _take(S["txn_parts"], e_s),
+        "statement_order_id": s_order,
+        "ledger_at": _get(L["at"], e_l, nat),
+        "statement_at": _get(S["at"], e_s, nat),
+        "ledger_fen": lf, "statement_fen": sf, "diff_fen": sf - lf,
+        "fee_fen": fee, "expected_fee_fen": efee, "fee_diff_fen": fee - efee,
+        "day": day_ts[np.where(has_s, _get(ps["day"], e_s), _get(pl["day"], e_l))],
+        "escalated": _get(ps["esc"], e_s, False) | _get(pl["esc"], e_l, False),
+        "ledger_item": e_l, "statement_item": np.where(has_s, e_s + nL, -1),
+    })
+    e["provider"] = e["provider"].astype("str")
+    e["note"] = _notes(e, L, orders, e_l)
+    e["class"] = pd.Categorical(e["class"], categories=list(CLASSES))
+    e = e.sort_values(["class", "provider", "day", "statement_at", "ledger_at"], kind="stable")
+    e["class"] = e["class"].astype("str")
+    return e.reset_index(drop=True)
+
+
+def _notes(e: pd.DataFrame, L, orders, e_l) -> pd.Series:
+    """Words for the finance team, per exception row (vectorised over small frames)."""
+    note = pd.Series("", index=e.index, dtype="str")
+    c = e["class"]
+    yuan = fen_to_yuan(e["fee_fen"])
+    exp = fen_to_yuan(e["expected_fee_fen"])
+    m = c == "fee_mismatch"
+    note[m] = "fee " + yuan[m] + " charged; contract rate gives " + exp[m]
+    m = (c == "status_mismatch").to_numpy() & (e_l >= 0)
+    if m.any():
+        op = L["opos"][e_l[m]]
+        o = orders.iloc[np.maximum(op, 0)]
+        note[m] = ("mall order is " + o["status"].to_numpy(dtype=object)
+                   + " on channel " + o["channel"].to_numpy(dtype=object)
+                   + ", payment_method " + o["payment_method"].fillna("none").to_numpy(object)
+                   + ", payable " + fen_to_yuan(o["paid_fen"]).to_numpy(dtype=object))
+    m = (c == "duplicate").to_numpy()
+    note[m] = "a further gateway row for a key already on the bill"
+    m = e["escalated"].to_numpy()
+    note[m] = "open longer than max_age: escalated from the pool"
+    return note
+
+
+def _pool_out(L, S, X, end, cutoff, prov_cats) -> pd.DataFrame:
+    parts = []
+    c0 = np.datetime64(cutoff, "us")
+    for side, R, x in (("ledger", L, X["L"]), ("statement", S, X["S"])):
+        r = np.flatnonzero(x["b"] == _B["timing"])
+        at = R["at"][r]
+        since = np.where(np.isnat(R["since"][r]), np.datetime64(end, "us"), R["since"][r])
+        parts.append(pd.DataFrame({
+            "side": side,
+            "provider": np.asarray([*prov_cats, None], dtype=object)[R["prov"][r]],
+            "kind": _KINDS[R["kind"][r]],
+            "merchant_order_id": _take(R["order_parts"], r),
+            "refund_id": _take(R["refund_parts"], r),
+            "txn_id": (_take(R["txn_parts"], r) if side == "statement"
+                       else pd.Series([None] * len(r), dtype="str")),
+            "at": at, "amount_fen": R["amount"][r],
+            "fee_fen": R["fee"][r] if side == "statement" else np.zeros(len(r), np.int64),
+            "since": since.astype("M8[us]"),
+            "reason": _REASONS[x["reason"][r]],
+            "age_days": ((c0 - at) // np.timedelta64(1, "D")).astype(np.int64),
+        }))
+    out = pd.concat(parts, ignore_index=True)
+    return out.astype({"side": "str", "provider": "str", "kind": "str", "reason": "str"})
+
+
+def _with_ties(s: pd.DataFrame) -> pd.DataFrame:
+    s = s.copy()
+    s["diff_fen"] = s["statement_fen"] - s["ledger_fen"]
+    s["ledger_ties"] = s["ledger_fen"] == (s["matched_ledger_fen"] + s["exceptions_ledger_fen"]
+                                           + s["pool_out_ledger_fen"] - s["pool_in_ledger_fen"])
+    s["statement_ties"] = s["statement_fen"] == (
+        s["matched_statement_fen"] + s["exceptions_statement_fen"]
+        + s["pool_out_statement_fen"] - s["pool_in_statement_fen"])
+    return s
+
+
+def _summary(L, S, X, P, exceptions, providers, days, nL) -> pd.DataFrame:
+    """Per provider and day: both sides, every bucket, settlement and the identities."""
+    nd, npv = len(days), len(providers)
+    size = npv * nd
+    pl, ps = X["L"], X["S"]
+
+    def cells(R, x):
+        ok = (R["prov"] >= 0) & (R["prov"] < npv) & (x["day"] >= 0)
+        return np.where(ok, R["prov"] * nd + x["day"], size)
+
+    cl, cs = cells(L, pl), cells(S, ps)
+
+    def add(cell, mask, values=None):
+        w = mask.astype(np.int64) if values is None else np.where(mask, values, 0)
+        return _isum(cell, w, size)
+
+    exc = np.array([_B[c] for c in CLASSES])
+    lexp = L["expected"]
+    la, sa = L["amount"], S["amount"]
+    sin = ps["in"]
+    out = {
+        "provider": np.repeat(np.asarray(providers, dtype=object), nd),
+        "day": np.tile(days.to_numpy(), npv),
+        "ledger_n": add(cl, pl["in"] & lexp),
+        "ledger_fen": add(cl, pl["in"] & lexp, la),
+        "statement_n": add(cs, sin),
+        "statement_fen": add(cs, sin, sa),
+        "matched_n": add(cs, ps["b"] == _B["matched"]),
+        "matched_ledger_fen": add(cl, lexp & (pl["b"] == _B["matched"]), la),
+        "matched_statement_fen": add(cs, ps["b"] == _B["matched"], sa),
+        "exceptions_ledger_fen": add(cl, lexp & np.isin(pl["b"], exc), la),
+        "exceptions_statement_fen": add(cs, np.isin(ps["b"], exc), sa),
+        "pool_in_ledger_fen": add(cl, pl["pool_in"] & lexp, la),
+        "pool_out_ledger_fen": add(cl, lexp & (pl["b"] == _B["timing"]), la),
+        "pool_in_statement_fen": add(cs, ps["pool_in"], sa),
+        "pool_out_statement_fen": add(cs, ps["b"] == _B["timing"], sa),
+        "pool_out_n": add(cl, lexp & (pl["b"] == _B["timing"]))
+        + add(cs, ps["b"] == _B["timing"]),
+        "gross_fen": add(cs, sin & (S["kind"] == _PAY), sa),
+        "refunds_fen": -add(cs, sin & (S["kind"] == _REF), sa),
+        "fee_fen": add(cs, sin, S["fee"]),
+    }
+    s = pd.DataFrame(out)
+    s["net_fen"] = s["gross_fen"] - s["refunds_fen"] - s["fee_fen"]
+    counts = (exceptions.groupby(["provider", "day", "class"]).size()
+              .unstack("class").reindex(columns=list(CLASSES)).fillna(0).astype(np.int64))
+    counts.columns = [f"n_{c}" for c in counts.columns]
+    s = s.join(counts, on=["provider", "day"]) if len(counts) else s.assign(
+        **{f"n_{c}": 0 for c in CLASSES})
+    for c in CLASSES:
+        s[f"n_{c}"] = s[f"n_{c}"].fillna(0).astype(np.int64)
+    s["exceptions_n"] = s[[f"n_{c}" for c in CLASSES]].sum(axis=1)
+    s["provider"] = s["provider"].astype("str")
+    return _with_ties(s)
+
+
+def _isum(cell: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact int64 sums of ``values`` per cell, ``cell == size`` being a discard cell.
+
+    ``np.bincount`` sums in float64, exact below 2**53: split each value into 24-bit
+    halves so both partial sums stay far below that; otherwise sum with pandas.
+    """
+    v = values.astype(np.int64)
+    hi = v >> 24
+    if len(v) < 2**28 and int(np.abs(hi).sum()) < 2**52:
+        lo = np.bincount(cell, (v & 0xFFFFFF).astype(np.float64), minlength=size + 1)
+        hs = np.bincount(cell, hi.astype(np.float64), minlength=size + 1)
+        return ((hs.astype(np.int64) << 24) + lo.astype(np.int64))[:size]
+    s = pd.Series(v).groupby(cell).sum()
+    return s.reindex(np.arange(size), fill_value=0).to_numpy(np.int64)
