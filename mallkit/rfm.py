@@ -189,6 +189,8 @@ def _local_times(df: pd.DataFrame, col: str, table: str, key: str) -> np.ndarray
 
 def _fen(df: pd.DataFrame, col: str, table: str, key: str, *, positive: bool) -> np.ndarray:
     s = df[col]
+    if not len(s):  # e.g. an empty refunds table read from a header-only file
+        return np.zeros(0, dtype=np.int64)
     if not pd.api.types.is_integer_dtype(s.dtype) or s.isna().any():
         raise _reject(table, col, "integer fen", np.ones(len(s), dtype=bool), df, key,
                       f"dtype is {s.dtype}; convert yuan with mallkit.money.to_fen")
@@ -497,12 +499,13 @@ def _refunds(refunds, idx, counted, is_paid, ts, end, refunded, status,
 
 def _excluded(orders, rows, customer_col, order_col, day, paid, net, by_day) -> pd.DataFrame:
     sub = orders.iloc[rows]
+    occ_net, occ_paid = net, paid
     if by_day:  # the reason is about the customer-day, whose net is the sum over its orders
-        key = pd.DataFrame({"c": sub[customer_col].to_numpy(), "d": day})
-        day_net = pd.Series(net).groupby([key["c"], key["d"]]).transform("sum").to_numpy()
-    else:
-        day_net = net
-    reason = np.where(day_net == 0, "refunded in full", "refunds exceed payment")
+        g = pd.DataFrame({"c": sub[customer_col].to_numpy(), "d": day, "n": net, "p": paid})
+        sums = g.groupby(["c", "d"], sort=False)[["n", "p"]].transform("sum")
+        occ_net, occ_paid = sums["n"].to_numpy(), sums["p"].to_numpy()
+    reason = np.where(occ_paid == 0, "nothing paid",
+                      np.where(occ_net == 0, "refunded in full", "refunds exceed payment"))
     if by_day:
         reason = np.char.add("day: ", reason.astype(str)).astype(object)
     return pd.DataFrame({
@@ -685,7 +688,10 @@ def rfm_scores(
                                   "customers": counts}))
         empty = sorted((ks if hb else bins + 1 - ks)[counts == 0].tolist())
         if empty:
-            why = "quantile cut points collapse (ties)" if method == "quantile" else "no values"
+            nd = np.unique(v).size
+            why = ("no customer in the interval" if method != "quantile" else
+                   "quantile cut points collapse (ties)" if nd >= bins else
+                   f"quantile cut points collapse (only {nd} distinct values)")
             notes.append(f"{metric}: {why}; score(s) {', '.join(map(str, empty))} of {bins} "
                          "are empty")
     if notes:
