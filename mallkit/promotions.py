@@ -11,6 +11,9 @@
   deposit-to-balance conversion and forfeited deposits.
 * :func:`daily_sales` is the relational step in front of :func:`mallkit.lift.promotion_lift`:
   order lines of a scope per day.
+* The P&L, break-even lift, price elasticity and what-if (``promotion_pnl``,
+  ``breakeven_lift``, ``price_elasticity``, ``simulate_promotion``) live in
+  :mod:`mallkit.roi` to keep modules small; they can be imported from here too.
 
 Promotion parameters (``promotions.params``, JSON text or a dict), all money in fen:
 
@@ -698,3 +701,16 @@ def daily_sales(
     if by is None:
         return agg.reindex(days, fill_value=0).rename(measure)
     return agg.unstack("g", fill_value=0).reindex(days, fill_value=0).rename_axis(columns=by)
+
+
+_ROI = ("PromoPnL", "Simulation", "breakeven_lift", "price_elasticity", "promotion_pnl",
+        "simulate_promotion")
+
+
+def __getattr__(name: str) -> Any:
+    """``from mallkit.promotions import promotion_pnl`` works: it lives in mallkit.roi."""
+    if name in _ROI:
+        from mallkit import roi
+
+        return getattr(roi, name)
+    raise AttributeError(f"module 'mallkit.promotions' has no attribute {name!r}")

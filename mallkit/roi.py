@@ -1,0 +1,701 @@
+"""促销 ROI: a promotion's P&L after it ran, its break-even lift, price elasticity, and the
+what-if of a proposed scheme before it runs.
+
+Definitions (see ``shared/reference/promotions.md`` §2; m = contribution margin, d =
+discount, both as fractions of list price; c = platform fee rate on revenue):
+
+* **incremental gross profit** (iGP) = incremental units × promo unit margin − discount
+  given on baseline units (the subsidy to buyers who would have bought anyway) + the
+  post-promotion dip's margin (negative) − cannibalized margin + halo margin. It is the
+  change in gross profit the promotion caused, already net of the discount.
+* **promo cost** = merchant-funded discount + gift COGS + ad spend + extra fees (platform
+  or affiliate); platform-funded coupons are not the shop's cost.
+* **iROI** = iGP ÷ promo cost. **net iROI** = incremental profit ÷ promo cost, where
+  incremental profit = iGP − gift COGS − ad spend − extra fees: the discount is already
+  inside iGP, so it is not subtracted twice. The promotion paid off iff net iROI > 0.
+* **ROAS** (投入产出比, what 直通车/千川 call "ROI") = GMV ÷ ad spend, reported separately
+  and labelled as such; break-even ROAS (保本ROI) = 1 ÷ contribution-margin rate.
+* **break-even lift** = d / (m − d) in the simple case; with fee and fixed cost F,
+  ``u0/u1 − 1 + F/(u1·Q0)`` with ``u0 = P(1−c) − C`` and ``u1 = P(1−d)(1−c) − C``.
+
+Estimates carry the uncertainty of their inputs: the P&L re-computes every figure on each
+simulated counterfactual path of the :class:`mallkit.lift.Lift`; the what-if draws the
+elasticity from its sampling distribution.
+
+Examples
+--------
+>>> round(breakeven_lift(0.20, 0.40), 4)   # m = 40 %, d = 20 % → +100 %
+1.0
+>>> round(breakeven_lift(0.20, 0.50, fee_rate=0.05), 4)   # P 100, C 50, fee 5 % → +73 %
+0.7308
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mallkit.errors import PromotionError
+from mallkit.lift import Lift
+from mallkit.promotions import _need, apply_promotion, parse_promotions
+from mallkit.schema import PAID_STATUSES
+
+__all__ = [
+    "PromoPnL",
+    "Simulation",
+    "breakeven_lift",
+    "price_elasticity",
+    "promotion_pnl",
+    "simulate_promotion",
+]
+
+_LABELS = {  # metric: (unit, Chinese label)
+    "gmv_fen": ("fen", "促销期GMV"), "units": ("units", "促销期销量"),
+    "baseline_units": ("units", "基准销量"), "incremental_units": ("units", "增量销量"),
+    "incremental_gmv_fen": ("fen", "增量GMV"), "gross_profit_fen": ("fen", "促销期毛利"),
+    "discount_fen": ("fen", "商家让利"), "platform_discount_fen": ("fen", "平台补贴"),
+    "gift_cost_fen": ("fen", "赠品成本"), "ad_spend_fen": ("fen", "广告费"),
+    "extra_fees_fen": ("fen", "其他费用"), "promo_cost_fen": ("fen", "促销成本"),
+    "window_igp_fen": ("fen", "促销期增量毛利"), "post_dip_gp_fen": ("fen", "促销后回落毛利"),
+    "cannibalized_gp_fen": ("fen", "蚕食毛利"), "halo_gp_fen": ("fen", "光环毛利"),
+    "incremental_gp_fen": ("fen", "增量毛利"), "incremental_profit_fen": ("fen", "增量利润"),
+    "iroi": ("ratio", "增量ROI (iROI)"), "net_iroi": ("ratio", "净增量ROI"),
+    "roas": ("ratio", "投入产出比 ROAS (GMV/广告费)"), "incremental_roas": ("ratio", "增量ROAS"),
+    "breakeven_roas": ("ratio", "保本ROAS"),
+}
+
+
+@dataclass(frozen=True)
+class PromoPnL:
+    """Result of :func:`promotion_pnl`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Index ``metric``: ``estimate, lower, upper`` (float; money in fen, rounded to
+        the fen; exact figures have lower == upper), ``unit`` (fen / units / ratio) and
+        ``label_zh``. iROI and ROAS are separate rows, never one "ROI".
+    by_sku : DataFrame
+        Exact per-SKU figures of the promotion window: ``units, gross_fen, discount_fen,
+        paid_fen, cost_fen, gross_profit_fen`` (before fees).
+    """
+
+    table: pd.DataFrame
+    by_sku: pd.DataFrame
+
+    def value(self, metric: str) -> float:
+        """The point estimate of one metric."""
+        return float(self.table.at[metric, "estimate"])
+
+
+def _window_lines(lines: pd.DataFrame, orders: pd.DataFrame | None) -> pd.DataFrame:
+    if orders is not None:
+        _need(orders, ["order_id", "created_at"], "orders")
+        o = orders.set_index("order_id")
+        pos = o.index.get_indexer(lines["order_id"])
+        if (pos < 0).any():
+            raise PromotionError(f"lines: {int((pos < 0).sum())} line(s) have no order in orders")
+        lines = lines.assign(created_at=o["created_at"].to_numpy()[pos])
+        if "status" in o.columns:
+            lines = lines[np.isin(o["status"].to_numpy()[pos], PAID_STATUSES)]
+    elif "created_at" not in lines.columns:
+        raise PromotionError("lines need a 'created_at' column or orders= to date them")
+    # Lines not priced by apply_promotion (concatenated with some that were): plain sales.
+    fill = {"is_gift": False, "gift_cost_fen": 0, "merchant_discount_fen": lines["discount_fen"]}
+    return lines.assign(**{c: lines[c].fillna(v) for c, v in fill.items() if c in lines.columns})
+
+
+def _sums(li: pd.DataFrame, cost: pd.Series) -> dict[str, float]:
+    gift = (li["is_gift"].to_numpy(dtype=bool) if "is_gift" in li.columns
+            else np.zeros(len(li), dtype=bool))
+    sold = li[~gift]
+    qty = sold["qty"].to_numpy()
+    gross = qty * sold["unit_price_fen"].to_numpy()
+    disc = sold["discount_fen"].to_numpy()
+    merch = sold["merchant_discount_fen"].to_numpy() if "merchant_discount_fen" in sold else disc
+    c = cost.reindex(sold["sku"].to_numpy())
+    if c.isna().any():
+        unknown = pd.unique(sold["sku"].to_numpy()[c.isna().to_numpy()])[:5].tolist()
+        raise PromotionError(f"products: no unit_cost_fen for sku {unknown}")
+    gift_cost = int(li.loc[gift, "gift_cost_fen"].sum()) if gift.any() else 0
+    return {"units": float(qty.sum()), "gross": float(gross.sum()),
+            "paid": float(gross.sum() - disc.sum()), "merchant_disc": float(merch.sum()),
+            "platform_disc": float(disc.sum() - merch.sum()),
+            "cogs": float((qty * c.to_numpy(dtype=np.int64)).sum()), "gift": float(gift_cost)}
+
+
+def _rel_draws(lift: Lift, window: str) -> np.ndarray:
+    """Per path: actual / counterfactual − 1 over a window (0 when the window is empty)."""
+    if lift.effects.at[window, "days"] == 0:
+        return np.zeros(len(lift.draws))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return lift.effects.at[window, "actual"] / lift.draws[window].to_numpy() - 1
+
+
+def promotion_pnl(
+    lines: pd.DataFrame,
+    lift: Lift,
+    products: pd.DataFrame,
+    promo: Any,
+    /,
+    *,
+    orders: pd.DataFrame | None = None,
+    platform_fee_rate: float = 0.0,
+    ad_spend_fen: int | None = None,
+    extra_fees_fen: int = 0,
+    spillover: Mapping[str, Lift] | None = None,
+    alpha: float | None = None,
+) -> PromoPnL:
+    """The promotion's P&L: incremental GMV and gross profit, cost, iROI and ROAS.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        Order lines as sold (``order_id, sku, qty, unit_price_fen, discount_fen``; from
+        :func:`mallkit.promotions.apply_promotion` also ``merchant_discount_fen``,
+        ``is_gift``, ``gift_cost_fen``), dated by ``created_at`` or by ``orders``.
+    lift : Lift
+        The counterfactual of the promoted scope over the promotion window (its relative
+        effect is applied to units, so measure it on units or order lines).
+    products : DataFrame
+        ``sku, category, unit_cost_fen``.
+    promo : dict or Series
+        The promotion (``start, end, scope``; ``ad_spend_fen`` by default the ad spend).
+    orders : DataFrame, optional
+        Dates lines (``created_at``) and keeps paid statuses only.
+    platform_fee_rate : float
+        Commission / payment fee as a fraction of the merchant's revenue.
+    ad_spend_fen, extra_fees_fen : int
+        Ad spend (default the promotion's ``ad_spend_fen``) and other fees of the promotion.
+    spillover : dict of scope or category → Lift, optional
+        Counterfactuals of non-promoted groups over the window
+        (:func:`mallkit.lift.spillover_lift`): their margin change is halo (> 0) or
+        cannibalization (< 0).
+    alpha : float, optional
+        Interval level; default the lift's.
+
+    Returns
+    -------
+    PromoPnL
+
+    Examples
+    --------
+    See ``tests/test_roi.py``: a P&L is computed from a lift of the same window.
+    """
+    if not 0 <= platform_fee_rate < 1:
+        raise PromotionError(f"platform_fee_rate must be in [0, 1), got {platform_fee_rate!r}")
+    p = dict(promo)
+    start, end = pd.Timestamp(p["start"]).normalize(), pd.Timestamp(p["end"]).normalize()
+    if (lift.start, lift.end) != (start, end):
+        raise PromotionError(f"the lift was measured for {lift.start.date()}..{lift.end.date()} "
+                             f"but the promotion runs {start.date()}..{end.date()}")
+    (parsed,) = parse_promotions({"mechanic": "coupon", "params": {"reduction_fen": 1},
+                                  "scope": p.get("scope", "all"), "promo_id": "scope"})
+    _need(lines, ["order_id", "sku", "qty", "unit_price_fen", "discount_fen"], "lines")
+    _need(products, ["sku", "category", "unit_cost_fen"], "products")
+    li = _window_lines(lines, orders)
+    prod = products.drop_duplicates("sku").set_index("sku")
+    cost, cat = prod["unit_cost_fen"], prod["category"]
+    day = pd.to_datetime(li["created_at"]).dt.normalize()
+    sku = li["sku"].to_numpy(dtype=object)
+    lcat = cat.reindex(sku).to_numpy(dtype=object)
+
+    def scope_mask(scope: str) -> np.ndarray:
+        if scope == "all":
+            return np.ones(len(li), dtype=bool)
+        kind, what = scope.split(":", 1)
+        return np.isin(sku, [s.strip() for s in what.split(",")]) if kind == "sku" \
+            else lcat == what
+
+    in_scope = scope_mask(parsed.scope)
+    gifts = li["is_gift"].to_numpy(dtype=bool) if "is_gift" in li.columns else False
+    on = ((day >= start) & (day <= end)).to_numpy()
+    post = ((day > end) & (day <= lift.post_end)).to_numpy()
+    w = _sums(li[on & (in_scope | gifts)], cost)  # a gift counts whatever its own category
+    if w["units"] == 0:
+        raise PromotionError(f"no paid lines in scope {parsed.scope!r} during {start.date()}.."
+                             f"{end.date()}")
+    c = platform_fee_rate
+    ad = int(p.get("ad_spend_fen", 0) if ad_spend_fen is None else ad_spend_fen)
+    u1 = w["units"]
+    merchant_rev = w["gross"] - w["merchant_disc"]
+    gp = merchant_rev * (1 - c) - w["cogs"]
+    m_p = gp / u1
+    m_r = (w["gross"] * (1 - c) - w["cogs"]) / u1
+    rel = _rel_draws(lift, "promotion")
+    base_units = u1 / (1 + rel)
+    inc_units = u1 - base_units
+    window_igp = inc_units * m_p - base_units * (m_r - m_p)
+    # Post window: units lost after the end, at the margin they sold at then.
+    s2 = _sums(li[post & in_scope], cost)
+    m2 = (s2["units"] and ((s2["gross"] - s2["merchant_disc"]) * (1 - c) - s2["cogs"])
+          / s2["units"])
+    rel2 = _rel_draws(lift, "post")
+    dip = (s2["units"] - s2["units"] / (1 + rel2)) * m2
+    halo = np.zeros_like(rel)
+    cannibal = np.zeros_like(rel)
+    for key, sl in (spillover or {}).items():
+        scope = key if ":" in key or key == "all" else f"category:{key}"
+        if (sl.start, sl.end) != (start, end) or len(sl.draws) != len(lift.draws):
+            raise PromotionError(f"spillover {key!r}: its lift must cover the same window with "
+                                 f"as many paths ({sl.start.date()}..{sl.end.date()}, "
+                                 f"{len(sl.draws)} paths)")
+        g = _sums(li[on & scope_mask(scope)], cost)
+        mg = g["units"] and ((g["gross"] - g["merchant_disc"]) * (1 - c) - g["cogs"]) / g["units"]
+        r = _rel_draws(sl, "promotion")
+        effect = (g["units"] - g["units"] / (1 + r)) * mg
+        if np.nanmean(effect) >= 0:
+            halo += effect
+        else:
+            cannibal -= effect
+    igp = window_igp + dip - cannibal + halo
+    cost_fixed = w["merchant_disc"] + w["gift"] + ad + extra_fees_fen
+    profit = igp - w["gift"] - ad - extra_fees_fen
+    list_price = w["gross"] / u1
+    inc_gmv = w["paid"] - base_units * list_price
+    cm_rate = (gp - w["gift"]) / w["paid"] if w["paid"] else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_path = {
+            "baseline_units": base_units, "incremental_units": inc_units,
+            "incremental_gmv_fen": inc_gmv, "window_igp_fen": window_igp,
+            "post_dip_gp_fen": dip, "cannibalized_gp_fen": cannibal,
+            "halo_gp_fen": halo, "incremental_gp_fen": igp, "incremental_profit_fen": profit,
+            "iroi": igp / cost_fixed if cost_fixed else np.full_like(igp, np.nan),
+            "net_iroi": profit / cost_fixed if cost_fixed else np.full_like(igp, np.nan),
+            "incremental_roas": inc_gmv / ad if ad else np.full_like(igp, np.nan),
+        }
+    exact = {
+        "gmv_fen": w["paid"], "units": u1, "gross_profit_fen": gp, "discount_fen":
+        w["merchant_disc"], "platform_discount_fen": w["platform_disc"],
+        "gift_cost_fen": w["gift"], "ad_spend_fen": ad, "extra_fees_fen": extra_fees_fen,
+        "promo_cost_fen": cost_fixed, "roas": w["paid"] / ad if ad else np.nan,
+        "breakeven_roas": 1 / cm_rate if cm_rate > 0 else np.inf,
+    }
+    a = lift.alpha if alpha is None else alpha
+    rows = {k: (v, v, v) for k, v in exact.items()}
+    for k, v in per_path.items():  # linear in each path's counterfactual: mean = point value
+        v = v[np.isfinite(v)]
+        lo, hi = np.quantile(v, [a / 2, 1 - a / 2]) if len(v) else (np.nan, np.nan)
+        rows[k] = (np.mean(v) if len(v) else np.nan, lo, hi)
+    order = [m for m in _LABELS if m in rows]
+    table = pd.DataFrame([rows[m] for m in order], index=pd.Index(order, name="metric"),
+                         columns=["estimate", "lower", "upper"])
+    money = table.index.str.endswith("_fen")
+    table.loc[money] = table.loc[money].round()
+    table["unit"] = [_LABELS[m][0] for m in order]
+    table["label_zh"] = [_LABELS[m][1] for m in order]
+    sold = li[on & in_scope]
+    if "is_gift" in sold.columns:
+        sold = sold[~sold["is_gift"].to_numpy(dtype=bool)]
+    gross = sold["qty"] * sold["unit_price_fen"]
+    cogs = sold["qty"] * cost.reindex(sold["sku"].to_numpy()).to_numpy(dtype=np.int64)
+    by_sku = pd.DataFrame({"sku": sold["sku"].to_numpy(), "units": sold["qty"].to_numpy(),
+                           "gross_fen": gross.to_numpy(),
+                           "discount_fen": sold["discount_fen"].to_numpy(),
+                           "paid_fen": (gross - sold["discount_fen"]).to_numpy(),
+                           "cost_fen": cogs}).groupby("sku", sort=True).sum()
+    by_sku["gross_profit_fen"] = by_sku["paid_fen"] - by_sku["cost_fen"]
+    return PromoPnL(table, by_sku)
+
+
+# -------------------------------------------------------------------- break-even lift
+def breakeven_lift(
+    discount_rate: Any,
+    margin_rate: Any,
+    *,
+    fee_rate: Any = 0.0,
+    fixed_cost_fen: Any = 0,
+    baseline_units: Any = None,
+    list_price_fen: Any = None,
+) -> Any:
+    """The volume lift at which a price promotion pays for itself.
+
+    Parameters
+    ----------
+    discount_rate, margin_rate : float or array
+        d and m as fractions of the list price (m = (P − C) / P, before fees).
+    fee_rate : float or array
+        Platform fee c as a fraction of the paid price.
+    fixed_cost_fen : int or array
+        Fixed cost F of the promotion (ad spend, design); needs ``baseline_units`` (Q0)
+        and ``list_price_fen`` (P).
+
+    Returns
+    -------
+    float or ndarray
+        ``u0/u1 − 1 + F/(u1·Q0)``: ``inf`` where the promoted unit makes no margin
+        (u1 ≤ 0: no lift pays), ``nan`` where even the regular unit makes none (u0 ≤ 0).
+        Broadcasts over arrays (an ROI grid).
+
+    Examples
+    --------
+    >>> round(breakeven_lift(0.2, 0.6), 4)  # m = 60 %, d = 20 % → +50 %
+    0.5
+    >>> float(breakeven_lift(0.3, 0.25))  # a 30 % cut on a 25 % margin never pays
+    inf
+    >>> round(float(breakeven_lift(0.2, 0.4, fixed_cost_fen=100_000, baseline_units=500,
+    ...                            list_price_fen=10_000)), 4)  # + F/(u1·Q0) = 1e5/(2000·500)
+    1.1
+    """
+    d, m, c = (np.asarray(x, dtype=float) for x in (discount_rate, margin_rate, fee_rate))
+    f = np.asarray(fixed_cost_fen, dtype=float)
+    if np.any((d < 0) | (d >= 1)) or np.any((c < 0) | (c >= 1)) or np.any(m > 1):
+        raise PromotionError("breakeven_lift: need 0 <= discount_rate < 1, 0 <= fee_rate < 1 "
+                             "and margin_rate <= 1")
+    u0 = m - c  # per unit of list price: P(1−c) − C with C = P(1−m)
+    u1 = (1 - d) * (1 - c) - (1 - m)
+    if np.any(f != 0):
+        if baseline_units is None or list_price_fen is None:
+            raise PromotionError("breakeven_lift: fixed_cost_fen needs baseline_units and "
+                                 "list_price_fen")
+        fixed = f / (np.asarray(list_price_fen, dtype=float) * np.asarray(baseline_units, float))
+    else:
+        fixed = np.zeros_like(u1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(u1 > 0, u0 / u1 - 1 + fixed / u1, np.inf)
+    out = np.where(u0 > 0, out, np.nan)
+    return float(out) if out.ndim == 0 else out
+
+
+# ------------------------------------------------------------------------- elasticity
+_CONTROLS = ("weekday", "events", "trend")
+
+
+def price_elasticity(
+    lines: pd.DataFrame,
+    /,
+    *,
+    orders: pd.DataFrame | None = None,
+    products: pd.DataFrame | None = None,
+    by: str = "category",
+    controls: Any = _CONTROLS,
+    alpha: float = 0.05,
+    min_days: int = 28,
+) -> pd.DataFrame:
+    """Own-price elasticity per SKU or category: log-log OLS of daily units on price.
+
+    ``ln Q_t = a + ε ln P_t + weekday + calendar events + trend``, per group, with
+    heteroskedasticity-robust (HC1) standard errors. P is the average price paid per unit
+    (``by="sku"``) or the share of list price paid (``by="category"``: a price index, so
+    the SKU mix does not pose as a price change). Days without sales are dropped (counted
+    in ``n_zero_days``): at low volume aggregate first or use categories. Where prices
+    move only in promotions that also bring ads and attention (the sample mall), ε absorbs
+    that pull too and overstates price response: a test with price-only changes is better.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        Order lines (``order_id, sku, qty, unit_price_fen, discount_fen``), dated by
+        ``created_at`` or by ``orders`` (which also keeps paid statuses only).
+    orders, products : DataFrame, optional
+        ``products`` (sku, category) is needed for ``by="category"``.
+    by : {"category", "sku"}
+    controls : tuple of {"weekday", "events", "trend"}, or DataFrame
+        Built-in controls, or your own daily regressors indexed by date (used as given).
+    alpha : float
+        1 − level of the interval.
+    min_days : int
+        Fewer days with sales than this gives no estimate (a note says so).
+
+    Returns
+    -------
+    DataFrame
+        Index ``by``: ``elasticity, se, ci_lower, ci_upper, n_days, n_zero_days, price_sd``
+        (s.d. of ln P), ``r2, note``. Groups whose price never varied or with too few
+        days have NaN estimates and a note.
+
+    Raises
+    ------
+    PromotionError
+        When the price never varied in any group: there is nothing to estimate from.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> days = pd.date_range("2025-01-01", periods=120, freq="D")
+    >>> cut = rng.choice([0, 1000, 2000], 120)            # 0 %, 10 %, 20 % off a ¥100 item
+    >>> qty = rng.poisson(40 * ((10000 - cut) / 10000) ** -2.0)   # true ε = −2
+    >>> lines = pd.DataFrame({"order_id": [f"O{i}" for i in range(120)], "sku": "A",
+    ...                       "qty": qty, "unit_price_fen": 10000, "discount_fen": cut * qty,
+    ...                       "created_at": days})
+    >>> e = price_elasticity(lines, by="sku", controls=())
+    >>> bool(e.at["A", "ci_lower"] < -2 < e.at["A", "ci_upper"])
+    True
+    """
+    import statsmodels.api as sm
+    from scipy.stats import norm
+
+    from mallkit import calendar as mcal
+
+    if by not in ("category", "sku"):
+        raise PromotionError(f"by must be 'category' or 'sku', got {by!r}")
+    _need(lines, ["order_id", "sku", "qty", "unit_price_fen", "discount_fen"], "lines")
+    li = _window_lines(lines, orders)
+    if "is_gift" in li.columns:
+        li = li[~li["is_gift"].to_numpy(dtype=bool)]
+    if by == "category":
+        if products is None:
+            raise PromotionError("by='category' needs products= (sku, category)")
+        cat = products.drop_duplicates("sku").set_index("sku")["category"]
+        group = cat.reindex(li["sku"].to_numpy()).to_numpy(dtype=object)
+    else:
+        group = li["sku"].to_numpy(dtype=object)
+    gross = li["qty"].to_numpy() * li["unit_price_fen"].to_numpy()
+    frame = pd.DataFrame({"g": group, "date": pd.to_datetime(li["created_at"]).dt.normalize()
+                          .to_numpy(), "q": li["qty"].to_numpy(), "gross": gross,
+                          "paid": gross - li["discount_fen"].to_numpy()})
+    daily = frame.groupby(["g", "date"], sort=True).sum()
+    price = daily["paid"] / (daily["gross"] if by == "category" else daily["q"])
+    daily = daily.assign(ln_q=np.log(daily["q"]), ln_p=np.log(price.clip(lower=1e-12)))
+    first, last = frame["date"].min(), frame["date"].max()
+    all_days = pd.date_range(first, last, freq="D")
+    if isinstance(controls, pd.DataFrame):
+        extra = controls.reindex(all_days).astype(float)
+    else:
+        unknown = set(controls) - set(_CONTROLS)
+        if unknown:
+            raise PromotionError(f"controls must be from {_CONTROLS} or a DataFrame; got "
+                                 f"{sorted(unknown)}")
+        parts = []
+        if "weekday" in controls:
+            parts.append(pd.get_dummies(all_days.day_of_week, prefix="dow", drop_first=True,
+                                        dtype=float).set_axis(all_days))
+        if "events" in controls:
+            ev = mcal.events(first, last)
+            ev = ev[ev["kind"] != "workday"]
+            parts.append(pd.crosstab(ev["date"], ev["event"]).clip(upper=1)
+                         .reindex(all_days, fill_value=0).astype(float))
+        if "trend" in controls:
+            parts.append(pd.DataFrame({"trend": np.arange(len(all_days)) / 365.0},
+                                      index=all_days))
+        extra = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=all_days)
+    z = float(norm.ppf(1 - alpha / 2))
+    rows = {}
+    for g, d in daily.groupby(level="g", sort=True):
+        d = d.droplevel("g")
+        x = pd.concat([d["ln_p"], extra.reindex(d.index)], axis=1)
+        x = x.loc[:, (x.std() > 0) | (x.columns == "ln_p")]  # constant controls say nothing
+        row = {"n_days": len(d), "n_zero_days": len(all_days) - len(d),
+               "price_sd": float(d["ln_p"].std(ddof=0)), "elasticity": np.nan, "se": np.nan,
+               "ci_lower": np.nan, "ci_upper": np.nan, "r2": np.nan, "note": ""}
+        if row["price_sd"] < 1e-9:
+            row["note"] = "price never varied"
+        elif len(d) < max(min_days, x.shape[1] + 5):
+            row["note"] = f"too few days with sales ({len(d)} < {max(min_days, x.shape[1] + 5)})"
+        else:
+            res = sm.OLS(d["ln_q"], sm.add_constant(x, has_constant="add")).fit(cov_type="HC1")
+            est, se = float(res.params["ln_p"]), float(res.bse["ln_p"])
+            row |= {"elasticity": est, "se": se, "ci_lower": est - z * se,
+                    "ci_upper": est + z * se, "r2": float(res.rsquared)}
+        rows[g] = row
+    out = pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
+    if len(out) and (out["note"] == "price never varied").all():
+        raise PromotionError(f"price_elasticity: the price never varied for "
+                             f"{out.index[:5].tolist()}: an elasticity cannot be estimated "
+                             "without price changes (run a test, or use a category prior)")
+    if len(out) == 0:
+        raise PromotionError("price_elasticity: no sales in lines")
+    return out[["elasticity", "se", "ci_lower", "ci_upper", "n_days", "n_zero_days",
+                "price_sd", "r2", "note"]]
+
+
+# --------------------------------------------------------------------------- what-if
+@dataclass(frozen=True)
+class Simulation:
+    """Result of :func:`simulate_promotion`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per scheme (grid point): its parameters, ``discount_rate`` (discount ÷
+        list value of the baseline baskets in scope), expected ``units``, ``gmv_fen``,
+        ``incremental_gp_fen``, ``promo_cost_fen``, ``incremental_profit_fen``, ``iroi``,
+        ``net_iroi`` (each with ``_lower`` / ``_upper`` from the elasticity's uncertainty),
+        ``unit_lift``, ``roas`` (GMV ÷ ad spend) and ``within_budget``.
+    best : DataFrame
+        The row with the highest expected incremental profit within the budget (empty
+        if no scheme fits).
+    baseline : DataFrame
+        One row: ``units, gmv_fen, gross_profit_fen`` of the baseline in scope, no promotion.
+    """
+
+    table: pd.DataFrame
+    best: pd.DataFrame
+    baseline: pd.DataFrame
+
+
+def _elasticity_of(lines: pd.DataFrame, cat: np.ndarray, elasticity: Any) -> tuple:
+    """(ε, se) per line from a number, a pair or a price_elasticity() frame."""
+    n = len(lines)
+    if isinstance(elasticity, pd.DataFrame):
+        key = lines["sku"].to_numpy(dtype=object) if elasticity.index.name == "sku" else cat
+        e = elasticity.reindex(key)
+        bad = e["elasticity"].isna().to_numpy()
+        if bad.any():
+            what = elasticity.index.name or "group"
+            raise PromotionError(f"elasticity has no estimate for {what} "
+                                 f"{pd.unique(key[bad])[:5].tolist()} of the baseline")
+        return e["elasticity"].to_numpy(float), e["se"].fillna(0).to_numpy(float)
+    est, se = (elasticity if isinstance(elasticity, tuple | list) else (elasticity, 0.0))
+    return np.full(n, float(est)), np.full(n, float(se))
+
+
+def simulate_promotion(
+    baseline: pd.DataFrame,
+    /,
+    *,
+    mechanic: str,
+    params: Mapping[str, Any],
+    elasticity: Any,
+    products: pd.DataFrame,
+    scope: str = "all",
+    grid: Mapping[str, Any] | None = None,
+    ad_spend_fen: int = 0,
+    platform_fee_rate: float = 0.0,
+    extra_fees_fen: int = 0,
+    budget_fen: int | None = None,
+    n_draws: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> Simulation:
+    """What a proposed promotion would do: units, GMV, gross profit and iROI, with intervals.
+
+    The scheme is applied with :func:`mallkit.promotions.apply_promotion` to the baseline
+    baskets (exact fen); its effective price cut per elasticity group, δ = discount ÷ list
+    value (coupon discounts × ``claim_rate``), moves demand by ``(1 − δ)^ε`` -- the log-log
+    elasticity of :func:`price_elasticity`, drawn ``n_draws`` times from N(ε, se) so the
+    intervals carry its uncertainty. Assumed: baskets scale as a whole (no basket building
+    to reach a threshold), no halo or dip; demand outside the scope is unchanged.
+
+    Parameters
+    ----------
+    baseline : DataFrame
+        Expected baskets without the promotion at list price (``order_id, sku, qty,
+        unit_price_fen``), e.g. the lines of a comparable past window.
+    mechanic, params : str, dict
+        The scheme (see :mod:`mallkit.promotions`); ``params`` may include ``funded_by``.
+    elasticity : float, (float, float) or DataFrame
+        ε, (ε, se), or the frame of :func:`price_elasticity` (by sku or category).
+    products : DataFrame
+        ``sku, category, unit_cost_fen``.
+    scope : str
+        ``"all"``, ``"category:<name>"`` or ``"sku:<a>,<b>"``.
+    grid : dict of param → values, optional
+        Schemes to compare: every combination replaces ``params`` entries (e.g.
+        ``{"threshold_fen": [19900, 29900], "reduction_fen": [2000, 3000]}``).
+    ad_spend_fen, extra_fees_fen : int
+        Fixed costs of running the promotion.
+    platform_fee_rate : float
+        Fee as a fraction of the merchant's revenue.
+    budget_fen : int, optional
+        A scheme is within budget when its promo cost's upper bound is at most this.
+    n_draws, alpha, seed : int, float, int
+        Elasticity draws, interval level, random seed.
+
+    Returns
+    -------
+    Simulation
+
+    Examples
+    --------
+    >>> base = pd.DataFrame({"order_id": ["O1", "O2", "O3"], "sku": ["A", "A", "B"],
+    ...                      "qty": [2, 1, 1], "unit_price_fen": [15000, 15000, 30000]})
+    >>> prod = pd.DataFrame({"sku": ["A", "B"], "category": ["x", "x"],
+    ...                      "unit_cost_fen": [6000, 12000]})
+    >>> sim = simulate_promotion(base, mechanic="full_reduction", products=prod,
+    ...                          params={"threshold_fen": 20000, "reduction_fen": 2000},
+    ...                          grid={"reduction_fen": [2000, 4000]}, elasticity=(-3.0, 0.5))
+    >>> sim.table[["reduction_fen", "discount_rate"]].to_dict("list")  # O1, O3 qualify: 40/750
+    {'reduction_fen': [2000, 4000], 'discount_rate': [0.053333, 0.106667]}
+    >>> bool(sim.table["units"].is_monotonic_increasing)
+    True
+    """
+    if not 0 <= platform_fee_rate < 1:
+        raise PromotionError(f"platform_fee_rate must be in [0, 1), got {platform_fee_rate!r}")
+    if n_draws < 10:
+        raise PromotionError(f"n_draws must be >= 10, got {n_draws!r}")
+    _need(products, ["sku", "category", "unit_cost_fen"], "products")
+    grid = dict(grid or {})
+    names = list(grid)
+    combos = list(itertools.product(*(list(np.atleast_1d(np.asarray(grid[k], dtype=object)))
+                                      for k in names))) if names else [()]
+    prod = products.drop_duplicates("sku").set_index("sku")
+    first = apply_promotion(baseline, {"mechanic": mechanic, "params": dict(params),
+                                       "scope": scope, "promo_id": "whatif"}, products=products)
+    (spec,) = parse_promotions({"mechanic": mechanic, "params": dict(params), "scope": scope})
+    sold = ~first["is_gift"].to_numpy()
+    sku = first["sku"].to_numpy(dtype=object)[sold]
+    cat = prod["category"].reindex(sku).to_numpy(dtype=object)
+    if spec.scope == "all":
+        in_scope = np.ones(len(sku), dtype=bool)
+    elif spec.scope.startswith("sku:"):
+        in_scope = np.isin(sku, [s.strip() for s in spec.scope[4:].split(",")])
+    else:
+        in_scope = cat == spec.scope.split(":", 1)[1]
+    if not in_scope.any():
+        raise PromotionError(f"no baseline lines in scope {scope!r}")
+    eps, se = _elasticity_of(first[sold][in_scope], cat[in_scope], elasticity)
+    groups, gi = np.unique(np.char.add(eps.astype(str), np.char.add("|", se.astype(str))),
+                           return_inverse=True)
+    k = len(groups)
+    eps_k = np.bincount(gi, weights=eps, minlength=k) / np.bincount(gi, minlength=k)
+    se_k = np.bincount(gi, weights=se, minlength=k) / np.bincount(gi, minlength=k)
+    rng = np.random.default_rng(seed)
+    draws = eps_k + se_k * rng.standard_normal((n_draws, k))  # (draws, groups)
+    qty = first["qty"].to_numpy()[sold][in_scope]
+    gross = qty * first["unit_price_fen"].to_numpy()[sold][in_scope]
+    cogs = qty * prod["unit_cost_fen"].reindex(sku[in_scope]).to_numpy(dtype=np.int64)
+
+    def per_group(v: np.ndarray) -> np.ndarray:
+        return np.bincount(gi, weights=v, minlength=k)
+
+    u0, g0, c0 = per_group(qty), per_group(gross), per_group(cogs)
+    c = platform_fee_rate
+    gp0 = g0.sum() * (1 - c) - c0.sum()
+    q = (alpha / 2, 1 - alpha / 2)
+    rows = []
+    for combo in combos:
+        par = {**params, **{n: (v.item() if isinstance(v, np.generic) else v)
+                            for n, v in zip(names, combo, strict=True)}}
+        priced = first if not names else apply_promotion(
+            baseline, {"mechanic": mechanic, "params": par, "scope": scope}, products=products)
+        claim = float(par.get("claim_rate", 1.0)) if mechanic == "coupon" else 1.0
+        p_sold = priced[~priced["is_gift"].to_numpy()]
+        disc = p_sold["discount_fen"].to_numpy()[in_scope] * claim
+        merch = p_sold["merchant_discount_fen"].to_numpy()[in_scope] * claim
+        gift0 = float(priced["gift_cost_fen"].sum())
+        d_k, m_k = per_group(disc), per_group(merch)
+        delta = np.where(g0 > 0, d_k / np.where(g0 > 0, g0, 1), 0.0)
+        mult = (1 - delta) ** draws  # (draws, groups)
+        units = mult @ u0
+        gmv = mult @ (g0 - d_k)
+        igp = (mult @ (g0 - m_k)) * (1 - c) - mult @ c0 - gp0
+        gift = gift0 * units / u0.sum()
+        cost = mult @ m_k + gift + ad_spend_fen + extra_fees_fen
+        profit = igp - gift - ad_spend_fen - extra_fees_fen
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stats = {"units": units, "gmv_fen": gmv, "incremental_gp_fen": igp,
+                     "promo_cost_fen": cost, "incremental_profit_fen": profit,
+                     "iroi": igp / cost, "net_iroi": profit / cost}
+        row: dict[str, Any] = dict(zip(names, combo, strict=True))
+        row["discount_rate"] = round(float(d_k.sum() / g0.sum()), 6)
+        for name, v in stats.items():
+            lo, hi = np.quantile(v, q)
+            row |= {name: float(np.mean(v)), f"{name}_lower": float(lo), f"{name}_upper": hi}
+        row["unit_lift"] = row["units"] / u0.sum() - 1
+        row["roas"] = row["gmv_fen"] / ad_spend_fen if ad_spend_fen else np.nan
+        row["within_budget"] = budget_fen is None or row["promo_cost_fen_upper"] <= budget_fen
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    money = [col for col in table.columns if "_fen" in col and col not in names]
+    table[money] = table[money].round().astype("int64")
+    ok = table[table["within_budget"]]
+    best = ok.loc[[ok["incremental_profit_fen"].idxmax()]] if len(ok) else ok
+    base = pd.DataFrame({"units": [int(u0.sum())], "gmv_fen": [int(g0.sum())],
+                         "gross_profit_fen": [round(gp0)]})
+    return Simulation(table, best, base)
