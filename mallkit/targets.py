@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,9 +53,15 @@ from mallkit.schema import PAID_STATUSES, validate
 
 __all__ = [
     "DailyProfile",
+    "PaceReport",
     "daily_gmv",
     "daily_profile",
     "decompose_target",
+    "driver_gap",
+    "gmv_drivers",
+    "landing_backtest",
+    "pacing",
+    "to_targets",
 ]
 
 METHODS = ("average_proportions", "proportion_averages", "last_year", "equal", "manual")
@@ -235,10 +242,11 @@ def daily_gmv(
                              "gmv_fen": pd.Series(dtype="int64")})
     g = g.reset_index()
     days = pd.date_range(g["date"].min(), g["date"].max(), unit="us")
-    keys = g[by].drop_duplicates(ignore_index=True)
-    grid = pd.DataFrame({"date": np.repeat(days.to_numpy(), max(len(keys), 1))})
+    grid = pd.DataFrame({"date": days})
     if by:
-        grid = pd.concat([grid, keys.iloc[np.tile(np.arange(len(keys)), len(days))]
+        keys = g[by].drop_duplicates(ignore_index=True)
+        grid = pd.concat([pd.DataFrame({"date": np.repeat(days.to_numpy(), len(keys))}),
+                          keys.iloc[np.tile(np.arange(len(keys)), len(days))]
                           .reset_index(drop=True)], axis=1)
     out = grid.merge(g, on=["date", *by], how="left")
     out["gmv_fen"] = out.pop("value").fillna(0).astype("int64")
@@ -1032,3 +1040,561 @@ def decompose_target(
     cols_out = [*by, "period", "start", "end", "target_fen", "share", "basis",
                 *[f"basis_{c}" for c in by[:-1]], "profile"]
     return res[cols_out].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- GMV = UV x CR x AOV
+_DRIVERS = ("uv", "conversion", "aov_fen")
+
+
+def gmv_drivers(
+    target_fen: Any,
+    /,
+    *,
+    uv: Any = None,
+    conversion: Any = None,
+    aov_fen: Any = None,
+) -> pd.DataFrame:
+    """The GMV = UV x 转化率 x 客单价 tree: solve the driver that is not given.
+
+    Pass exactly two of ``uv``, ``conversion`` (buyers / UV) and ``aov_fen`` (GMV per
+    buyer, fen); the third is what the target needs, e.g. the visitors needed at a
+    planned conversion and AOV: ``UV = GMV / (CR x AOV)``.
+
+    Parameters
+    ----------
+    target_fen : int, array-like or Series of int
+        Target GMV in fen (a Series keeps its index, e.g. one row per month).
+    uv, conversion, aov_fen : scalar, array-like or Series, optional
+        Planned drivers (broadcast against ``target_fen``).
+
+    Returns
+    -------
+    DataFrame
+        ``target_fen, uv, conversion, aov_fen, buyers, uv_value_fen, uv_needed, solved``:
+        ``buyers = UV x CR`` (支付买家数), ``uv_value_fen = CR x AOV`` (UV价值),
+        ``uv_needed = ceil(UV)`` and which driver was ``solved``.
+
+    Examples
+    --------
+    >>> d = gmv_drivers(100_000_000, conversion=0.015, aov_fen=19_800)  # 100万 at 1.5 %, ¥198
+    >>> int(d["uv_needed"].iloc[0]), round(float(d["buyers"].iloc[0]))
+    (336701, 5051)
+    """
+    given = {k: v for k, v in zip(_DRIVERS, (uv, conversion, aov_fen), strict=True)
+             if v is not None}
+    if len(given) != 2:
+        raise AllocationError(f"gmv_drivers: pass exactly two of uv, conversion, aov_fen; got "
+                              f"{sorted(given) or 'none'}")
+    index = target_fen.index if isinstance(target_fen, pd.Series) else None
+    t = np.atleast_1d(np.asarray(target_fen))
+    if t.dtype.kind not in "iu" or (t < 0).any():
+        raise AllocationError(f"gmv_drivers: target_fen must be non-negative integer fen, got "
+                              f"{t[:5].tolist()}")
+    vals = {k: np.broadcast_to(np.asarray(v, dtype=float), t.shape) for k, v in given.items()}
+    for k, v in vals.items():
+        if not np.isfinite(v).all() or (v <= 0).any() or (k == "conversion" and (v > 1).any()):
+            rule = "in (0, 1]" if k == "conversion" else "> 0"
+            raise AllocationError(f"gmv_drivers: {k} must be finite and {rule}, got "
+                                  f"{v[:5].tolist()}")
+    (solved,) = set(_DRIVERS) - set(given)
+    other = list(vals.values())
+    vals[solved] = t / (other[0] * other[1])
+    out = pd.DataFrame({"target_fen": t.astype(np.int64), **{k: vals[k] for k in _DRIVERS}},
+                       index=index)
+    out["buyers"] = out["uv"] * out["conversion"]
+    out["uv_value_fen"] = out["conversion"] * out["aov_fen"]
+    out["uv_needed"] = np.ceil(out["uv"] - 1e-9).astype(np.int64)
+    out["solved"] = solved
+    return out
+
+
+def _drivers_frame(x: Any, what: str) -> pd.DataFrame:
+    if isinstance(x, Mapping | pd.Series):
+        x = pd.DataFrame([dict(x)])
+    _need(x, list(_DRIVERS), what)
+    f = x[list(_DRIVERS)].astype(float)
+    bad = ~np.isfinite(f) | (f <= 0)
+    if bad.to_numpy().any():
+        col = bad.any().idxmax()
+        raise AllocationError(
+            f"driver_gap: {what}[{col!r}] must be > 0 (the log split needs positive drivers); "
+            f"rows {list(f.index[bad[col]][:5])}: {f.loc[bad[col], col].head(5).tolist()}")
+    return f
+
+
+def _round_signed(e: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Round each row of ``e`` to integers summing to ``total`` (largest remainder)."""
+    fl = np.floor(e)
+    left = total - fl.sum(axis=1).astype(np.int64)
+    order = np.argsort(-(e - fl), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(e.shape[1])[None, :].repeat(len(e), 0), axis=1)
+    base, rem = np.divmod(left, e.shape[1])
+    return (fl + base[:, None] + (rank < rem[:, None])).astype(np.int64)
+
+
+def driver_gap(
+    actual: Any,
+    plan: Any,
+    /,
+    *,
+    method: str = "lmdi",
+    order: Sequence[str] = _DRIVERS,
+) -> pd.DataFrame:
+    """Attribute a GMV gap (actual - plan) to UV, conversion and AOV.
+
+    ``lmdi`` (log mean Divisia): ``effect_k = L(G1, G0) x ln(x_k1 / x_k0)`` with the
+    logarithmic mean ``L(a, b) = (a - b) / (ln a - ln b)``; the effects add up to the gap
+    exactly and do not depend on any order. ``chain`` (连环替代法, chain substitution):
+    replace the plan drivers by the actual ones one at a time in ``order``; exact too,
+    but each effect depends on the order.
+
+    Parameters
+    ----------
+    actual, plan : mapping, Series or DataFrame
+        ``uv``, ``conversion``, ``aov_fen`` (all > 0); DataFrames are aligned by index.
+    method : {"lmdi", "chain"}
+    order : sequence of str
+        Substitution order for ``chain``.
+
+    Returns
+    -------
+    DataFrame
+        ``plan_gmv_fen, actual_gmv_fen, gap_fen`` (GMV = UV x CR x AOV rounded to fen) and
+        ``uv_effect_fen, conversion_effect_fen, aov_effect_fen``: integer fen that sum
+        exactly to ``gap_fen`` (rounded by largest remainder).
+
+    Examples
+    --------
+    >>> plan = {"uv": 10_000, "conversion": 0.02, "aov_fen": 20_000}
+    >>> act = {"uv": 12_000, "conversion": 0.018, "aov_fen": 22_000}
+    >>> driver_gap(act, plan, method="chain").iloc[0].tolist()
+    [4000000, 4752000, 752000, 800000, -480000, 432000]
+    """
+    if method not in ("lmdi", "chain"):
+        raise AllocationError(f"driver_gap: method must be 'lmdi' or 'chain', got {method!r}")
+    if sorted(order) != sorted(_DRIVERS):
+        raise AllocationError(f"driver_gap: order must be a permutation of {list(_DRIVERS)}, "
+                              f"got {list(order)}")
+    a, p = _drivers_frame(actual, "actual"), _drivers_frame(plan, "plan")
+    if not a.index.equals(p.index):
+        raise AllocationError(f"driver_gap: actual and plan must have the same index, got "
+                              f"{list(a.index[:5])} and {list(p.index[:5])}")
+    g1, g0 = a.prod(axis=1).to_numpy(), p.prod(axis=1).to_numpy()
+    if method == "lmdi":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lm = np.where(np.isclose(g1, g0, rtol=1e-12, atol=0), g1,
+                          (g1 - g0) / (np.log(g1) - np.log(g0)))
+        e = np.column_stack([lm * np.log(a[k].to_numpy() / p[k].to_numpy()) for k in _DRIVERS])
+    else:
+        cur = p.to_numpy().copy()
+        eff = {}
+        for k in order:
+            before = cur.prod(axis=1)
+            cur[:, _DRIVERS.index(k)] = a[k].to_numpy()
+            eff[k] = cur.prod(axis=1) - before
+        e = np.column_stack([eff[k] for k in _DRIVERS])
+    G1, G0 = np.rint(g1).astype(np.int64), np.rint(g0).astype(np.int64)
+    parts = _round_signed(e, G1 - G0)
+    out = pd.DataFrame({"plan_gmv_fen": G0, "actual_gmv_fen": G1, "gap_fen": G1 - G0},
+                       index=a.index)
+    for j, k in enumerate(("uv", "conversion", "aov")):
+        out[f"{k}_effect_fen"] = parts[:, j]
+    return out
+
+
+# ---------------------------------------------------------------- pacing
+@dataclass(frozen=True)
+class PaceReport:
+    """The morning pace status and the curves of the pace chart.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        One row per target row (period, level, key); see :func:`pacing`.
+    daily : DataFrame
+        One row per target row and day of its period: ``weight`` (share of the period),
+        cumulative ``expected_cum_fen`` (target x event-aware share), ``linear_cum_fen``,
+        ``actual_fen`` / ``actual_cum_fen`` (through the cutoff), ``required_fen`` (the
+        remaining gap split over the remaining days by their weights, exact) and the
+        landing fan ``forecast_lo/mid/hi_cum_fen`` (quantiles of simulated cumulative
+        paths) after the cutoff.
+    """
+
+    summary: pd.DataFrame
+    daily: pd.DataFrame
+
+
+def _line_mask(actuals: pd.DataFrame, level: str, key: str, what: str) -> np.ndarray:
+    if level == "total":
+        return np.ones(len(actuals), bool)
+    cols, vals = level.split("/"), key.split("/")
+    if len(cols) != len(vals):
+        raise SchemaError(f"targets: level {level!r} has {len(cols)} column(s) but key {key!r} "
+                          f"has {len(vals)} value(s)", table="targets", column="key")
+    _need(actuals, cols, what)
+    m = np.ones(len(actuals), bool)
+    for c, v in zip(cols, vals, strict=True):
+        m &= (actuals[c].astype("str") == v).to_numpy()
+    return m
+
+
+def _simulate(y: np.ndarray, f_hist: np.ndarray, f_fut: np.ndarray, model: str, n_paths: int,
+              rng: np.random.Generator) -> tuple[np.ndarray, float, bool]:
+    """Paths (h x n) of future daily sales; in-sample residual sd; whether the fit converged.
+
+    The model runs on ``log((y + c) / F)`` where F is the event x working-day factor of the
+    profile (the event regressor, estimated from history): the weekday cycle and the level
+    are the model's; future paths are multiplied back by F.
+    """
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    c = 0.01 * max(y.mean(), 1.0)
+    z = np.log((y + c) / f_hist)
+    h = len(f_fut)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        if model == "ets":
+            from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+            res = ETSModel(z, error="add", seasonal="add",
+                           seasonal_periods=7).fit(disp=False)
+            sims = res.simulate(h, anchor="end", repetitions=n_paths, rng=rng)
+        else:
+            from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+            res = SARIMAX(z, order=(0, 1, 1), seasonal_order=(1, 0, 1, 7)).fit(
+                disp=False)
+            sims = res.simulate(h, anchor="end", repetitions=n_paths, rng=rng)
+        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    sims = np.asarray(sims).reshape(h, -1)
+    resid = np.asarray(res.resid)[7:]
+    return np.maximum(np.exp(sims) * f_fut[:, None] - c, 0.0), float(resid.std()), converged
+
+
+def pacing(
+    actuals: pd.DataFrame,
+    targets: pd.DataFrame,
+    /,
+    *,
+    as_of: Any,
+    include_as_of: bool = False,
+    weights: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    model: str | None = "ets",
+    n_paths: int = 2000,
+    interval: float = 0.8,
+    seed: int = 0,
+    min_days: int = _MIN_DAYS,
+    fit_days: int = 365,
+    poor_fit_sd: float = 0.35,
+    date_col: str = "date",
+    value_col: str = "gmv_fen",
+) -> PaceReport:
+    """Are we on pace, where will each period land, and what must we sell per day from here?
+
+    Elapsed-day convention: ``as_of`` is the report date and data are complete **through
+    the day before** (``d`` = days of the period before ``as_of``; 1 to 11 November
+    reported on the 12th is d = 11, not 12). ``include_as_of=True`` counts ``as_of`` too.
+    Actuals after the cutoff are ignored, so a back-test can pass the whole history.
+
+    For a period of D days with target T, actual A through day d and daily weights w
+    (share of the period, ``E_d = sum_{t<=d} w_t``):
+
+    ==========================  =========================================================
+    achievement (达成率)          A / T
+    time_progress (时间进度)      d / D (linear)
+    expected_share                E_d (event-aware; the plan's daily split)
+    pace_index                    A / (T E_d)
+    days_ahead                    d* - d with T E_{d*} = A (interpolated)
+    required_daily_flat_fen       (T - A) / (D - d)
+    required_next_day_fen         (T - A) w_{d+1} / sum_{t>d} w_t (``daily.required_fen``)
+    landing_linear_fen            A D / d (run rate; unstable early in the period)
+    landing_seasonal_fen          A / E_d
+    landing_model_fen, lo, hi     A + simulated remaining paths: mean and the central
+                                  ``interval`` of whole-path totals (never summed daily
+                                  intervals); ``p_hit`` = share of paths reaching T
+    ==========================  =========================================================
+
+    Parameters
+    ----------
+    actuals : DataFrame
+        Daily ``date, <key columns>, gmv_fen`` with the history before the period too
+        (the weights and the model are estimated from it), e.g. :func:`daily_gmv`.
+    targets : DataFrame
+        Canonical ``targets`` (``period, level, key, target_fen``). ``level`` is
+        ``"total"`` (key ``"all"``) or a column of ``actuals`` (``"channel"``, key
+        ``"web"``); several columns join with ``/`` (``"channel/category"``,
+        ``"web/母婴"``), as :func:`to_targets` writes them.
+    as_of : date-like
+        The report date.
+    weights : DataFrame, optional
+        The daily plan (``decompose_target(..., freq="D")``: its ``start`` and
+        ``target_fen``) or any ``date, <keys>, weight`` frame; a line's daily weights are
+        the sum over its rows. Default: :func:`daily_profile` of the line's history
+        before the period start (flat with too little history).
+    events : DataFrame, optional
+        Event calendar for the profile.
+    model : {"ets", "sarimax"} or None
+        ETS (additive error, damped trend, weekly season) or SARIMAX(1,0,1)(1,0,0,7) on
+        the log of sales over the event factor of the profile; None skips the model.
+    n_paths, interval, seed
+        Simulated paths, central interval width, random seed.
+    min_days : int
+        Fewer days of history before the cutoff: no model (flag ``short_history``).
+    fit_days : int
+        Days of history the model is fitted on.
+    poor_fit_sd : float
+        Flag ``poor_fit`` when the model's in-sample residual sd (log scale) exceeds it.
+
+    Returns
+    -------
+    PaceReport
+        ``summary`` with the columns of the table above and ``period, level, key, start,
+        end, days, elapsed_days, actual_fen, target_fen, expected_to_date_fen,
+        remaining_fen, weights_source, resid_sd, flags`` (``;``-joined: not_started,
+        closed, early_period (d < 3), short_history, poor_fit, not_converged,
+        unseen_events (remaining event days with no past occurrence), flat_weights); and
+        ``daily`` curves for the pace chart.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2026-11-01", "2026-11-10")
+    >>> act = pd.DataFrame({"date": days, "gmv_fen": 1000})
+    >>> tg = pd.DataFrame({"period": ["2026-11"], "level": ["total"], "key": ["all"],
+    ...                    "target_fen": [30_000]})
+    >>> s = pacing(act, tg, as_of="2026-11-11", model=None).summary
+    >>> s[["elapsed_days", "actual_fen", "achievement", "landing_linear_fen"]]
+       elapsed_days  actual_fen  achievement  landing_linear_fen
+    0            10       10000     0.333333               30000
+    """
+    tg = validate(targets, "targets")
+    if model not in ("ets", "sarimax", None):
+        raise SchemaError(f"pacing: model must be 'ets', 'sarimax' or None, got {model!r}")
+    if not 0 < interval < 1:
+        raise SchemaError(f"pacing: interval must be in (0, 1), got {interval!r}")
+    try:
+        today = pd.Timestamp(as_of).normalize().as_unit("us")
+    except (ValueError, TypeError) as exc:
+        raise PeriodError(f"pacing: as_of must be a date, got {as_of!r}") from exc
+    cutoff = today if include_as_of else today - _DAY
+    key_cols = [c for c in actuals.columns if c not in (date_col, value_col)] \
+        if isinstance(actuals, pd.DataFrame) else []
+    act = _history(actuals, key_cols, date_col, value_col, "actuals")
+    act = act[act["date"] <= cutoff]
+    if act.empty:
+        raise PeriodError(f"pacing: actuals have no day on or before the cutoff {cutoff.date()}")
+    rng = np.random.default_rng(seed)
+    a_lo, q = act["date"].min(), (1 - interval) / 2
+    rows, daily = [], []
+    for r in tg.itertuples(index=False):  # one pace line per target row (a few, not rows)
+        p = mcal.parse_period(r.period)
+        D, T = p.days, int(r.target_fen)
+        d = int(np.clip((cutoff - p.start).days + 1, 0, D))
+        sel = act[_line_mask(act, r.level, r.key, "actuals")]
+        y = sel.groupby("date")["value"].sum().reindex(
+            pd.date_range(a_lo, cutoff, unit="us"), fill_value=0).astype(float)
+        pre = y[y.index < p.start]
+        hist = pd.DataFrame({"date": pre.index, "value": pre.to_numpy(np.int64)})
+        cal, fits, pos = _profiles(hist, [], min(p.start, a_lo), max(p.end, cutoff), events,
+                                   min_days)
+        pos = cal.pos(p.dates)
+        fit, _ = fits["all"]
+        flags = []
+        src = "flat" if fit is None else "profile"
+        if weights is not None:
+            wk = weights.rename(columns={"start": "date"}) if "date" not in weights else weights
+            wcol = "weight" if "weight" in wk.columns else "target_fen"
+            _need(wk, ["date", wcol], "weights")
+            ws = wk[_line_mask(wk, r.level, r.key, "weights")]
+            w = ws.groupby(pd.to_datetime(ws["date"]).dt.normalize())[wcol].sum() \
+                .reindex(p.dates, fill_value=0).to_numpy(float)
+            src = "plan" if w.sum() > 0 else src
+        if weights is None or src != "plan":
+            c = _weights_of(fit, cal, pos)
+            w = c["level"] * c["dow_index"] * c["workday_factor"] * c["event_factor"]
+        if src == "flat":
+            flags.append("flat_weights")
+        w = np.maximum(w, 0) / w.sum() + 1e-12
+        w = w / w.sum()
+        ecum = np.concatenate([[0.0], np.cumsum(w)])
+        A = int(y[(y.index >= p.start) & (y.index <= p.end)].sum())
+        E = ecum[d]
+        landing = dict.fromkeys(("landing_model_fen", "landing_lo_fen", "landing_hi_fen",
+                                 "p_hit", "resid_sd"), np.nan)
+        fan = np.full((3, D - d), np.nan)
+        hist_days = int((y.index <= cutoff).sum() - np.argmax(y.to_numpy() > 0)) \
+            if (y > 0).any() else 0
+        if d == 0:
+            flags.append("not_started")
+        elif d < 3:
+            flags.append("early_period")
+        if d == D:
+            flags.append("closed")
+        elif model is not None and hist_days < min_days:
+            flags.append("short_history")
+        elif model is not None:
+            yy = y.to_numpy()[-min(fit_days, hist_days):]
+            fpos = cal.pos(y.index[-len(yy):])
+            fut = pos[d:]
+            f_all = np.ones(len(cal.dates)) if fit is None else fit.event_factor(
+                cal, np.arange(len(cal.dates)))
+            paths, sd, ok = _simulate(yy, f_all[fpos], f_all[fut], model, n_paths, rng)
+            tot = A + paths.sum(axis=0)
+            cum = A + np.cumsum(paths, axis=0)
+            fan = np.quantile(cum, [q, 0.5, 1 - q], axis=1)
+            landing.update(landing_model_fen=tot.mean(), landing_lo_fen=np.quantile(tot, q),
+                           landing_hi_fen=np.quantile(tot, 1 - q), p_hit=float((tot >= T).mean()),
+                           resid_sd=sd)
+            if sd > poor_fit_sd:
+                flags.append("poor_fit")
+            if not ok:
+                flags.append("not_converged")
+            if fit is not None:
+                seen = set(fit.counts.index[fit.counts > 0])
+                ahead = np.isin(cal.ev_pos, fut)
+                if not set(cal.ev_key[ahead]) <= seen:
+                    flags.append("unseen_events")
+        dstar = float(np.interp(A / T, ecum, np.arange(D + 1))) if T > 0 else np.nan
+        rem = max(T - A, 0)
+        req = allocate(rem, w[d:]) if d < D else np.zeros(0, np.int64)
+        rows.append({
+            "period": r.period, "level": r.level, "key": r.key, "start": p.start, "end": p.end,
+            "days": D, "elapsed_days": d, "actual_fen": A, "target_fen": T,
+            "achievement": A / T if T else np.nan, "time_progress": d / D,
+            "expected_share": E, "expected_to_date_fen": round(T * E),
+            "pace_index": A / (T * E) if T and E > 0 else np.nan,
+            "days_ahead": dstar - d, "remaining_fen": T - A,
+            "required_daily_flat_fen": (T - A) / (D - d) if d < D else np.nan,
+            "required_next_day_fen": req[0] if len(req) else np.nan,
+            "landing_linear_fen": A * D / d if d else np.nan,
+            "landing_seasonal_fen": A / E if E > 0 else np.nan,
+            **landing, "weights_source": src, "flags": ";".join(flags),
+        })
+        act_d = y.reindex(p.dates).to_numpy()
+        daily.append(pd.DataFrame({
+            "period": r.period, "level": r.level, "key": r.key, "date": p.dates,
+            "day": np.arange(1, D + 1), "weight": w,
+            "expected_cum_fen": np.rint(T * ecum[1:]),
+            "linear_cum_fen": np.rint(T * np.arange(1, D + 1) / D),
+            "actual_fen": np.where(np.arange(D) < d, act_d, np.nan),
+            "actual_cum_fen": np.where(np.arange(D) < d, np.nancumsum(act_d), np.nan),
+            "required_fen": np.concatenate([np.full(d, np.nan), req]),
+            **{f"forecast_{n}_cum_fen": np.concatenate([np.full(d, np.nan), np.rint(fan[i])])
+               for i, n in enumerate(("lo", "mid", "hi"))},
+        }))
+    summary = pd.DataFrame(rows)
+    money = [c for c in summary.columns if c.endswith("_fen")]
+    summary[money] = summary[money].round().astype("Int64")
+    dd = pd.concat(daily, ignore_index=True)
+    money = [c for c in dd.columns if c.endswith("_fen")]
+    dd[money] = dd[money].round().astype("Int64")
+    return PaceReport(summary, dd)
+
+
+def landing_backtest(
+    actuals: pd.DataFrame,
+    /,
+    *,
+    periods: Sequence[str],
+    elapsed: Sequence[int] = (7, 14, 21),
+    level: str = "total",
+    key: str = "all",
+    **pacing_options: Any,
+) -> pd.DataFrame:
+    """Replay :func:`pacing` on past periods: does the landing interval cover the truth?
+
+    For each period and each number of elapsed days ``e``, pacing runs as of the morning
+    after day ``e`` (only data through day ``e`` are used) with the true period total as
+    target; ``covered`` says whether ``[landing_lo_fen, landing_hi_fen]`` contains it, so
+    ``covered.mean()`` should be close to the nominal ``interval`` (0.8 by default), and
+    ``p_hit`` (P(total >= truth), a PIT value) should look uniform.
+
+    Returns
+    -------
+    DataFrame
+        ``period, elapsed_days, true_fen, landing_linear_fen, landing_seasonal_fen,
+        landing_model_fen, landing_lo_fen, landing_hi_fen, p_hit, covered, flags``.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2025-01-01", "2025-06-30")
+    >>> act = pd.DataFrame({"date": days, "gmv_fen": 1000})
+    >>> landing_backtest(act, periods=["2025-06"], elapsed=[10], model=None)[
+    ...     ["period", "elapsed_days", "true_fen", "landing_linear_fen"]]
+        period  elapsed_days  true_fen  landing_linear_fen
+    0  2025-06            10     30000               30000
+    """
+    dcol = pacing_options.get("date_col", "date")
+    vcol = pacing_options.get("value_col", "gmv_fen")
+    keys = [c for c in actuals.columns if c not in (dcol, vcol)]
+    h = _history(actuals, keys, dcol, vcol, "actuals")
+    h = h[_line_mask(h, level, key, "actuals")]
+    out = []
+    for label in periods:  # one replay per period and cutoff: a handful of model fits
+        p = mcal.parse_period(label)
+        if p.end > h["date"].max():
+            raise PeriodError(f"landing_backtest: period {label} ends after the actuals "
+                              f"({h['date'].max().date()}); its true total is unknown")
+        truth = int(h.loc[h["date"].between(p.start, p.end), "value"].sum())
+        tg = pd.DataFrame({"period": [label], "level": [level], "key": [key],
+                           "target_fen": [truth]})
+        for e in elapsed:
+            s = pacing(actuals, tg, as_of=p.start + e * _DAY, **pacing_options).summary.iloc[0]
+            out.append({"period": label, "elapsed_days": int(e), "true_fen": truth,
+                        **{c: s[c] for c in ("landing_linear_fen", "landing_seasonal_fen",
+                                             "landing_model_fen", "landing_lo_fen",
+                                             "landing_hi_fen", "p_hit")},
+                        "covered": bool(s["landing_lo_fen"] <= truth <= s["landing_hi_fen"])
+                        if pd.notna(s["landing_lo_fen"]) else pd.NA,
+                        "flags": s["flags"]})
+    return pd.DataFrame(out)
+
+
+def to_targets(
+    plan: pd.DataFrame,
+    /,
+    *,
+    by: str | Sequence[str] | None = None,
+    freq: str | Sequence[str] = ("Y", "M"),
+) -> pd.DataFrame:
+    """Roll a plan of :func:`decompose_target` up to a canonical ``targets`` table.
+
+    One row per period of each ``freq`` and per node: ``level="total", key="all"`` and
+    for each prefix of ``by`` the level ``"channel"`` / ``"channel/category"`` with keys
+    ``"web"`` / ``"web/母婴"`` -- the form :func:`pacing` reads. Sums are exact.
+
+    Examples
+    --------
+    >>> plan = decompose_target(10_000, start="2026-11-30", end="2026-12-01", freq="D",
+    ...                         by="ch", method="manual", shares={"a": 1, "b": 3},
+    ...                         temporal="equal")
+    >>> to_targets(plan, by="ch", freq="M")
+        period  level  key  target_fen
+    0  2026-11  total  all        5000
+    1  2026-12  total  all        5000
+    2  2026-11     ch    a        1250
+    3  2026-11     ch    b        3750
+    4  2026-12     ch    a        1250
+    5  2026-12     ch    b        3750
+    """
+    by = _cols(by)
+    _need(plan, ["start", "end", "target_fen", *by], "plan")
+    out = []
+    for f in [freq] if isinstance(freq, str) else list(freq):
+        lab = mcal.period_label(plan["start"], freq=f)
+        straddle = lab != mcal.period_label(plan["end"], freq=f)
+        if straddle.any():
+            raise PeriodError(f"to_targets: {int(straddle.sum())} plan row(s) span more than "
+                              f"one {f!r} period, e.g. {plan.loc[straddle, 'period'].head(3)}"
+                              f"; decompose at a finer freq")
+        frame = plan.assign(_period=lab.to_numpy())
+        for i in range(len(by) + 1):
+            cols = by[:i]
+            g = frame.groupby(["_period", *cols], sort=True)["target_fen"].sum().reset_index()
+            out.append(pd.DataFrame({
+                "period": g["_period"], "level": "/".join(cols) or "total",
+                "key": pd.Series(_ids(g, cols)).str.replace(_SEP, "/", regex=False)
+                if cols else "all",
+                "target_fen": g["target_fen"].astype("int64")}))
+    return validate(pd.concat(out, ignore_index=True), "targets")

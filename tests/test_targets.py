@@ -7,6 +7,8 @@ process of a synthetic series, or the sample mall's own plan and actuals.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +22,8 @@ from mallkit.targets import (
     daily_gmv,
     daily_profile,
     decompose_target,
+    driver_gap,
+    gmv_drivers,
 )
 from tests.conftest import assert_not_mutated
 
@@ -324,3 +328,81 @@ def test_sample_two_level_plan_in_units_of_100_yuan(mall):
         == 1_000_000
     assert set(plan["profile"]) == {"own"} and len(plan) == 4 * 10 * 12
     assert set(plan.query("channel == 'web'")["basis_channel"]) == {"held"}
+
+
+# ------------------------------------------------------------------ GMV drivers
+def test_uv_needed_for_a_plan_at_fixed_conversion_and_aov():
+    # vfwk.com/doc/142132.html (targets.md §1): CR 1.5 % and AOV ¥198 held fixed, so
+    # UV = sales / (CR x AOV). For ¥1,000,000: 1e6 / (0.015 x 198) = 1e6 / 2.97
+    # = 336,700.34 visitors -> 336,701 needed; buyers = 336,700.34 x 0.015 = 5,050.5.
+    months = pd.Series([100_000_000, 297_000_000], index=["2026-10", "2026-11"])
+    d = gmv_drivers(months, conversion=0.015, aov_fen=19_800)
+    assert d["uv"].iloc[0] == pytest.approx(336_700.3367, rel=1e-9)
+    assert d["uv_needed"].tolist() == [336_701, 1_000_000]  # 2.97e6 / 2.97 = 1e6 exactly
+    assert d["buyers"].iloc[0] == pytest.approx(5_050.505, rel=1e-6)
+    assert d["uv_value_fen"].iloc[0] == pytest.approx(297.0)  # UV价值 = CR x AOV = ¥2.97
+    assert list(d.index) == ["2026-10", "2026-11"] and set(d["solved"]) == {"uv"}
+    # Solving conversion instead: 1e8 fen / (500,000 UV x 20,000 fen) = 1 %.
+    assert gmv_drivers(100_000_000, uv=500_000, aov_fen=20_000)["conversion"].iloc[0] == 0.01
+    with pytest.raises(AllocationError, match="exactly two of uv, conversion, aov_fen"):
+        gmv_drivers(100, uv=1, conversion=0.1, aov_fen=1000)
+    with pytest.raises(AllocationError, match=r"conversion must be finite and in \(0, 1\]"):
+        gmv_drivers(100, conversion=1.5, aov_fen=1000)
+
+
+PLAN = {"uv": 10_000, "conversion": 0.02, "aov_fen": 20_000}  # GMV 4,000,000 fen
+ACTUAL = {"uv": 12_000, "conversion": 0.018, "aov_fen": 22_000}  # GMV 4,752,000 fen
+
+
+def test_lmdi_gap_split_by_hand():
+    # LMDI (targets.md §1): effect_k = L(G1, G0) ln(x_k1/x_k0), L = (G1-G0)/ln(G1/G0).
+    # By hand: ln 1.2 = 0.1823216, ln 0.9 = -0.1053605, ln 1.1 = 0.0953102, their sum is
+    # ln(4,752,000/4,000,000) = ln 1.188 = 0.1722712; L = 752,000 / 0.1722712 = 4,365,209.7
+    # uv = 795,871.8, conversion = -459,920.7, aov = 416,048.9 (sum 752,000.0);
+    # rounded by largest remainder to integers summing to 752,000: 795,872 / -459,921 /
+    # 416,049 (floors 795,871 -459,921 416,048 leave 2 fen for the .92 and .82 remainders).
+    g = driver_gap(ACTUAL, PLAN).iloc[0]
+    assert g[["plan_gmv_fen", "actual_gmv_fen", "gap_fen"]].tolist() == [4_000_000, 4_752_000,
+                                                                          752_000]
+    assert g[["uv_effect_fen", "conversion_effect_fen", "aov_effect_fen"]].tolist() == [
+        795_872, -459_921, 416_049]
+    lm = 752_000 / math.log(1.188)  # the same numbers with the math module
+    assert lm * math.log(1.2) == pytest.approx(795_871.82, abs=0.01)
+    # Order-independent: any substitution order gives the same LMDI split.
+    assert driver_gap(ACTUAL, PLAN, order=("aov_fen", "uv", "conversion")).equals(
+        driver_gap(ACTUAL, PLAN))
+
+
+def test_chain_substitution_is_exact_but_order_dependent():
+    # 连环替代法 by hand, order UV -> CR -> AOV:
+    #   UV  (12,000-10,000) x 0.02 x 20,000   =  800,000
+    #   CR  12,000 x (0.018-0.02) x 20,000    = -480,000
+    #   AOV 12,000 x 0.018 x (22,000-20,000)  =  432,000   (sum 752,000)
+    # order AOV -> CR -> UV:
+    #   AOV 10,000 x 0.02 x 2,000 = 400,000; CR 10,000 x -0.002 x 22,000 = -440,000;
+    #   UV 2,000 x 0.018 x 22,000 = 792,000   (sum 752,000)
+    cols = ["uv_effect_fen", "conversion_effect_fen", "aov_effect_fen"]
+    a = driver_gap(ACTUAL, PLAN, method="chain")[cols].iloc[0].tolist()
+    b = driver_gap(ACTUAL, PLAN, method="chain", order=("aov_fen", "conversion", "uv"))
+    assert a == [800_000, -480_000, 432_000]
+    assert b[cols].iloc[0].tolist() == [792_000, -440_000, 400_000]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(*[st.floats(0.5, 1e5), st.floats(1e-4, 1.0),
+                            st.floats(1.0, 1e6)] * 2), min_size=1, max_size=8),
+       st.sampled_from(["lmdi", "chain"]))
+def test_gap_effects_sum_exactly_to_the_gap(rows, method):
+    a = pd.DataFrame([r[:3] for r in rows], columns=["uv", "conversion", "aov_fen"])
+    p = pd.DataFrame([r[3:] for r in rows], columns=["uv", "conversion", "aov_fen"])
+    g = driver_gap(a, p, method=method)
+    eff = g[["uv_effect_fen", "conversion_effect_fen", "aov_effect_fen"]].sum(axis=1)
+    assert (eff == g["gap_fen"]).all()
+    assert (g["gap_fen"] == g["actual_gmv_fen"] - g["plan_gmv_fen"]).all()
+
+
+def test_driver_gap_rejects_non_positive_drivers():
+    with pytest.raises(AllocationError, match=r"plan\['uv'\] must be > 0.*rows \[0\]: \[0.0\]"):
+        driver_gap(ACTUAL, {**PLAN, "uv": 0})
+    with pytest.raises(MissingColumnsError, match=r"actual is missing column\(s\) \['aov_fen'\]"):
+        driver_gap({"uv": 1, "conversion": 0.1}, PLAN)
