@@ -27,7 +27,7 @@ from matplotlib.ticker import FuncFormatter
 
 from mallkit.fonts import label
 
-__all__ = ["daily_gmv", "mix_bar"]
+__all__ = ["daily_gmv", "lift_plot", "mix_bar", "roi_surface"]
 
 _YUAN = FuncFormatter(lambda v, _: f"{v / 100:,.0f}")  # fen on the axis, yuan on the tick
 
@@ -66,6 +66,134 @@ def mix_bar(mix: pd.DataFrame, /, *, by: str, lang: str = "zh") -> Figure:
     en, zh = names.get(by, (by, by))
     ax.set_title(label(f"GMV by {en}", f"分{zh} GMV", lang=lang))
     ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+# ------------------------------------------------------------------------ promotions
+def _shade_windows(ax, lift) -> None:
+    ax.axvspan(lift.start - pd.Timedelta(hours=12), lift.end + pd.Timedelta(hours=12),
+               color="tab:orange", alpha=0.12, lw=0)
+    if lift.post_end > lift.end:
+        ax.axvspan(lift.end + pd.Timedelta(hours=12), lift.post_end + pd.Timedelta(hours=12),
+                   color="tab:gray", alpha=0.08, lw=0)
+    ax.axvline(lift.start - pd.Timedelta(hours=12), color="tab:gray", ls=":", lw=1)
+
+
+def lift_plot(lift, /, *, lang: str = "zh", title: str | None = None) -> Figure:
+    """CausalImpact's three panels for a :class:`mallkit.lift.Lift`.
+
+    Top: actual vs the counterfactual with its interval (one-step-ahead in the
+    pre-period, simulated paths after). Middle: the daily (pointwise) effect. Bottom: the
+    cumulative effect from the first promotion day. The promotion window is shaded
+    orange, the post-promotion (dip) window grey; excluded pre-period days are grey dots.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from mallkit.lift import promotion_lift
+    >>> rng = np.random.default_rng(0)
+    >>> y = pd.Series(rng.poisson(100, 90).astype(float),
+    ...               index=pd.date_range("2025-01-01", periods=90, freq="D"))
+    >>> fig = lift_plot(promotion_lift(y, start="2025-03-10", end="2025-03-16", post_days=7),
+    ...                 lang="en")
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['daily value', 'pointwise effect', 'cumulative effect']
+    """
+    s = lift.series
+    after = s["period"].isin(["promotion", "post"]).to_numpy()
+    excluded = (s["period"] == "excluded").to_numpy()
+    fig, axes = plt.subplots(3, 1, figsize=(9, 7), sharex=True)
+    top, mid, bottom = axes
+    x = s.index
+    top.fill_between(x, s["predicted_lower"], s["predicted_upper"], color="tab:blue",
+                     alpha=0.18, lw=0, label=label("interval", "区间", lang=lang))
+    top.plot(x, s["predicted"], color="tab:blue", ls="--", lw=1.2,
+             label=label("counterfactual", "反事实预测", lang=lang))
+    top.plot(x, s["actual"].where(~excluded), color="black", lw=1.2,
+             label=label("actual", "实际", lang=lang))
+    if excluded.any():
+        top.plot(x[excluded], s["actual"][excluded], "o", color="tab:gray", ms=3,
+                 label=label("excluded", "剔除", lang=lang))
+    top.legend(fontsize=8, frameon=False, ncol=4)
+    top.set_ylabel(label("daily value", "每日值", lang=lang))
+    mid.fill_between(x, s["point_effect_lower"], s["point_effect_upper"], color="tab:blue",
+                     alpha=0.18, lw=0)
+    mid.plot(x, s["point_effect"].where(~excluded), color="tab:blue", lw=1.2)
+    mid.set_ylabel(label("pointwise effect", "每日增量", lang=lang))
+    bottom.fill_between(x[after], s["cum_effect_lower"][after], s["cum_effect_upper"][after],
+                        color="tab:blue", alpha=0.18, lw=0)
+    bottom.plot(x[after], s["cum_effect"][after], color="tab:blue", lw=1.4)
+    bottom.set_ylabel(label("cumulative effect", "累计增量", lang=lang))
+    for ax in axes:
+        _shade_windows(ax, lift)
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in (mid, bottom):
+        ax.axhline(0, color="black", lw=0.8)
+    rel = lift.effects.loc["promotion"]
+    top.set_title(title or label(
+        f"Promotion {lift.start:%Y-%m-%d} – {lift.end:%Y-%m-%d}: {rel.rel_effect:+.1%} "
+        f"[{rel.rel_effect_lower:+.1%}, {rel.rel_effect_upper:+.1%}]",
+        f"促销 {lift.start:%Y-%m-%d} 至 {lift.end:%Y-%m-%d}：{rel.rel_effect:+.1%} "
+        f"[{rel.rel_effect_lower:+.1%}, {rel.rel_effect_upper:+.1%}]", lang=lang))
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def roi_surface(sim, /, *, x: str, y: str, metric: str = "net_iroi",
+                lang: str = "zh") -> Figure:
+    """Heat map of a what-if metric over two scheme parameters (``simulate_promotion``).
+
+    Cells show the expected value; schemes over budget are hatched; the best scheme
+    within budget is boxed.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from mallkit.roi import simulate_promotion
+    >>> base = pd.DataFrame({"order_id": ["O1", "O2"], "sku": ["A", "A"], "qty": [2, 1],
+    ...                      "unit_price_fen": [15000, 15000]})
+    >>> prod = pd.DataFrame({"sku": ["A"], "category": ["x"], "unit_cost_fen": [6000]})
+    >>> sim = simulate_promotion(base, mechanic="full_reduction", products=prod,
+    ...     params={}, elasticity=-3.0, grid={"threshold_fen": [10000, 20000],
+    ...                                        "reduction_fen": [1000, 2000, 3000]})
+    >>> roi_surface(sim, x="reduction_fen", y="threshold_fen", lang="en").axes[0].get_xlabel()
+    'reduction (yuan)'
+    """
+    t = sim.table
+    grid = t.pivot_table(index=y, columns=x, values=metric, aggfunc="first")
+    ok = t.pivot_table(index=y, columns=x, values="within_budget", aggfunc="first")
+    fig, ax = plt.subplots(figsize=(1.1 * grid.shape[1] + 2.5, 0.7 * grid.shape[0] + 1.8))
+    fen = metric.endswith("_fen")
+    vals = grid.to_numpy(dtype=float) / (100 if fen else 1)  # fen shown in yuan
+    lim = np.nanmax(np.abs(vals)) if np.isfinite(vals).any() else 1.0
+    im = ax.imshow(vals, cmap="RdYlGn", vmin=-lim, vmax=lim, aspect="auto", origin="lower")
+    for (i, j), v in np.ndenumerate(vals):
+        text = f"{v:,.0f}" if fen else f"{v:.2f}"
+        ax.text(j, i, text, ha="center", va="center", fontsize=8)
+        if not bool(ok.to_numpy()[i, j]):
+            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//",
+                                       color="tab:gray", lw=0))
+    if len(sim.best):
+        b = sim.best.iloc[0]
+        j, i = list(grid.columns).index(b[x]), list(grid.index).index(b[y])
+        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2))
+    ax.set_xticks(range(grid.shape[1]), [f"{c / 100:g}" if x.endswith("_fen") else f"{c:g}"
+                                         for c in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [f"{r / 100:g}" if y.endswith("_fen") else f"{r:g}"
+                                         for r in grid.index])
+    def axis_name(name: str) -> str:
+        return f"{name[:-4]} (yuan)" if name.endswith("_fen") else name
+
+    ax.set_xlabel(axis_name(x))
+    ax.set_ylabel(axis_name(y))
+    fig.colorbar(im, ax=ax, label=axis_name(metric))
+    ax.set_title(label(f"What-if: {metric}", f"方案模拟：{metric}", lang=lang))
     fig.tight_layout()
     plt.close(fig)
     return fig

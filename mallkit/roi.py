@@ -625,9 +625,15 @@ def simulate_promotion(
     combos = list(itertools.product(*(list(np.atleast_1d(np.asarray(grid[k], dtype=object)))
                                       for k in names))) if names else [()]
     prod = products.drop_duplicates("sku").set_index("sku")
-    first = apply_promotion(baseline, {"mechanic": mechanic, "params": dict(params),
-                                       "scope": scope, "promo_id": "whatif"}, products=products)
-    (spec,) = parse_promotions({"mechanic": mechanic, "params": dict(params), "scope": scope})
+
+    def scheme(combo: tuple) -> dict[str, Any]:
+        return {**params, **{n: (v.item() if isinstance(v, np.generic) else v)
+                             for n, v in zip(names, combo, strict=True)}}
+
+    spec0 = {"mechanic": mechanic, "params": scheme(combos[0]), "scope": scope,
+             "promo_id": "whatif"}
+    first = apply_promotion(baseline, spec0, products=products)
+    (spec,) = parse_promotions(spec0)
     sold = ~first["is_gift"].to_numpy()
     sku = first["sku"].to_numpy(dtype=object)[sold]
     cat = prod["category"].reindex(sku).to_numpy(dtype=object)
@@ -659,10 +665,9 @@ def simulate_promotion(
     gp0 = g0.sum() * (1 - c) - c0.sum()
     q = (alpha / 2, 1 - alpha / 2)
     rows = []
-    for combo in combos:
-        par = {**params, **{n: (v.item() if isinstance(v, np.generic) else v)
-                            for n, v in zip(names, combo, strict=True)}}
-        priced = first if not names else apply_promotion(
+    for i, combo in enumerate(combos):
+        par = scheme(combo)
+        priced = first if i == 0 else apply_promotion(
             baseline, {"mechanic": mechanic, "params": par, "scope": scope}, products=products)
         claim = float(par.get("claim_rate", 1.0)) if mechanic == "coupon" else 1.0
         p_sold = priced[~priced["is_gift"].to_numpy()]

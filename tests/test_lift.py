@@ -272,3 +272,25 @@ def test_spillover_finds_cannibalization_and_halo():
     assert halo.rel_effect_lower <= 0.2 <= halo.rel_effect_upper
     with pytest.raises(PromotionError, match="controls= is not taken"):
         spillover_lift(other, start="2025-04-01", end="2025-04-07", controls=other)
+
+
+def test_lift_plot_draws_the_three_panels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mallkit.plots import lift_plot
+
+    y, start, end, _ = synthetic(6, 0.3)
+    lift = promotion_lift(y, start=start, end=end, post_days=7)
+    fig = lift_plot(lift, lang="en")
+    top, mid, bottom = fig.axes
+    assert [a.get_ylabel() for a in fig.axes] == ["daily value", "pointwise effect",
+                                                  "cumulative effect"]
+    # The bottom line is the cumulative effect of the promotion and post days.
+    after = lift.series[lift.series["period"] != "pre"]
+    np.testing.assert_allclose(bottom.get_lines()[0].get_ydata(), after["cum_effect"])
+    np.testing.assert_allclose(mid.get_lines()[0].get_ydata(), lift.series["point_effect"])
+    e = lift.effects.loc["promotion"]
+    assert f"{e.rel_effect:+.1%}" in top.get_title()
+    assert [t.get_text() for t in top.get_legend().get_texts()] == [
+        "interval", "counterfactual", "actual"]

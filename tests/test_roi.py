@@ -280,3 +280,23 @@ def test_simulation_coupon_claim_rate_and_elasticity_frame():
                            elasticity=e.rename(index={"x": "other"}))
     with pytest.raises(PromotionError, match="unknown mechanic 'bogo'"):
         simulate_promotion(BASE, mechanic="bogo", products=PROD2, params={}, elasticity=-1.0)
+
+
+def test_roi_surface_shows_the_grid_in_yuan():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mallkit.plots import roi_surface
+
+    sim = simulate_promotion(BASE, mechanic="full_reduction", products=PROD2, params={},
+                             grid={"threshold_fen": [20000, 30000],
+                                   "reduction_fen": [1000, 3000, 6000]},
+                             elasticity=-2.5, budget_fen=9000)
+    fig = roi_surface(sim, x="reduction_fen", y="threshold_fen",
+                      metric="incremental_profit_fen", lang="en")
+    ax = fig.axes[0]
+    shown = np.asarray(ax.get_images()[0].get_array())
+    expected = sim.table.pivot(index="threshold_fen", columns="reduction_fen",
+                               values="incremental_profit_fen").to_numpy() / 100
+    np.testing.assert_allclose(shown, expected)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "30", "60"]
