@@ -1257,14 +1257,12 @@ def _simulate(y: np.ndarray, f_hist: np.ndarray, f_fut: np.ndarray, model: str, 
         if model == "ets":
             from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-            res = ETSModel(z, error="add", seasonal="add",
-                           seasonal_periods=7).fit(disp=False)
+            res = ETSModel(z, error="add", seasonal="add", seasonal_periods=7).fit(disp=False)
             sims = res.simulate(h, anchor="end", repetitions=n_paths, rng=rng)
         else:
             from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-            res = SARIMAX(z, order=(0, 1, 1), seasonal_order=(1, 0, 1, 7)).fit(
-                disp=False)
+            res = SARIMAX(z, order=(0, 1, 1), seasonal_order=(1, 0, 1, 7)).fit(disp=False)
             sims = res.simulate(h, anchor="end", repetitions=n_paths, rng=rng)
         converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
     sims = np.asarray(sims).reshape(h, -1)
@@ -1336,8 +1334,13 @@ def pacing(
     events : DataFrame, optional
         Event calendar for the profile.
     model : {"ets", "sarimax"} or None
-        ETS (additive error, damped trend, weekly season) or SARIMAX(1,0,1)(1,0,0,7) on
-        the log of sales over the event factor of the profile; None skips the model.
+        ETS(A,N,A) (additive error, no trend, weekly season) or SARIMAX(0,1,1)(1,0,1,7)
+        on ``log(sales / F)``, F the event x 调休 factor of the profile: the event regressor
+        enters as an offset estimated from history (by anchor, see :func:`daily_profile`)
+        and paths are multiplied back by F. None skips the model. The paths carry the
+        model's noise, not the error of F, so intervals around big events run narrow:
+        on the sample mall the 80 % interval covered the month total in 77 % of 70
+        back-test cases (ETS; 73 % SARIMAX), see :func:`landing_backtest`.
     n_paths, interval, seed
         Simulated paths, central interval width, random seed.
     min_days : int
