@@ -41,7 +41,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -146,6 +146,19 @@ def _sales(sales: pd.DataFrame, date_col: str, sku_col: str, qty_col: str,
     _reject(table, qty_col, "non-negative", out["qty"].to_numpy() < 0, out, keys)
     out["sku"] = out["sku"].astype("str")
     return out
+
+
+def _rows_between(df: pd.DataFrame | None, lo: pd.Timestamp, hi: pd.Timestamp,
+                  col: str = "date") -> pd.DataFrame | None:
+    """Rows of ``df`` dated ``lo..hi``, when the dates are already datetimes (else all
+    rows): validating and factorizing only the days a function uses is much cheaper."""
+    if df is None or col not in df.columns or not len(df):
+        return df
+    d = df[col]
+    if not pd.api.types.is_datetime64_dtype(d.dtype):
+        return df
+    keep = ((d >= lo) & (d < hi + pd.Timedelta(days=1))).to_numpy()
+    return df if keep.all() else df.loc[keep]
 
 
 def _positions(values: Any, index: pd.Index) -> np.ndarray:
@@ -321,7 +334,7 @@ def _occasions(start: pd.Timestamp, n_days: int, categories: pd.Index, *, events
     end = start + pd.Timedelta(days=n_days - 1)
     cal = occasion_calendar(start, end, events=events, promotions=promotions,
                             event_kinds=event_kinds)
-    day = (cal["date"] - start).dt.days.to_numpy()
+    day = _day_numbers(cal["date"].to_numpy(), start)
     is_ev = (cal["source"] == "event").to_numpy()
     labels: list[str] = []
     ev_code = np.full(n_days, -1, dtype=np.int32)
@@ -367,6 +380,9 @@ class _History:
     last_sale: np.ndarray  # datetime64[us] (n_sku,) last day with a sale up to as_of, NaT
     cat_idx: np.ndarray  # (n_sku,) category position, n_cat if unknown
     categories: pd.Index
+    sales_pos: np.ndarray  # (rows,) SKU position of each sales row up to as_of
+    sales_day: np.ndarray  # (rows,) its day number from start (negative before the grid)
+    sales_value: np.ndarray | None  # (rows,) its revenue in fen, if the sales have one
 
     @property
     def in_stock(self) -> np.ndarray:
@@ -375,41 +391,65 @@ class _History:
         return self.stock > 0
 
 
+def _tail(h: _History, days: int) -> _History:
+    """The last ``days`` days of a history grid."""
+    cut = h.qty.shape[0] - days
+    return replace(h, start=h.start + pd.Timedelta(days=cut), qty=h.qty[cut:],
+                   stock=None if h.stock is None else h.stock[cut:],
+                   sales_day=h.sales_day - cut)
+
+
+def _day_numbers(dates: Any, start: pd.Timestamp) -> np.ndarray:
+    """Whole days from ``start`` (integer arithmetic, no Timedelta objects)."""
+    d = np.asarray(dates, dtype="datetime64[D]")
+    return (d - np.datetime64(start.date(), "D")).astype(np.int64)
+
+
 def _history(sales: pd.DataFrame, inventory: pd.DataFrame | None, *, as_of: pd.Timestamp,
              n_days: int, skus: pd.Index | None = None,
              products: pd.DataFrame | None = None) -> _History:
-    """Grid of ``sales`` (checked by :func:`_sales`) and ``inventory`` (validated)."""
+    """Grid of ``sales`` (checked by :func:`_sales`) and ``inventory`` (validated).
+
+    SKU strings are factorized once per table (the costly step on millions of rows);
+    the rows of every per-SKU result are ``skus``, then products, then the SKUs seen
+    only in sales or inventory, sorted.
+    """
     start = as_of - pd.Timedelta(days=n_days - 1)
+    s_day = _day_numbers(sales["date"].to_numpy(), start)
+    past = s_day < n_days
+    s_codes, s_uniq = pd.factorize(sales["sku"])
     known = [skus] if skus is not None else []
     if products is not None:
         known.append(pd.Index(products["sku"]).astype("str"))
-    past = sales[sales["date"] <= as_of]
-    known.append(pd.Index(past["sku"].unique()).astype("str"))
+    known.append(pd.Index(s_uniq).astype("str"))
     if inventory is not None:
-        known.append(pd.Index(inventory["sku"].unique()).astype("str"))
+        i_codes, i_uniq = pd.factorize(inventory["sku"])
+        known.append(pd.Index(i_uniq).astype("str"))
     allsk = known[0]
     for k in known[1:]:
         allsk = allsk.append(k.difference(allsk).sort_values())
     allsk = allsk.drop_duplicates()
     n_sku = len(allsk)
+    s_pos = allsk.get_indexer(pd.Index(s_uniq).astype("str"))[s_codes][past]
+    s_day = s_day[past]
+    qty_all = sales["qty"].to_numpy()[past]
     # last sale over all history given, not only the window
-    sold = past[past["qty"] > 0]
-    s_pos = _positions(sold["sku"], allsk)
     last = np.full(n_sku, np.datetime64("NaT"), dtype="datetime64[us]")
-    if len(sold):
-        m = pd.Series(sold["date"].to_numpy()).groupby(s_pos).max()
-        last[m.index.to_numpy()] = m.to_numpy()
-    win = past[past["date"] >= start]
-    d = (win["date"] - start).dt.days.to_numpy()
-    s = _positions(win["sku"], allsk)
-    qty = np.bincount(d * n_sku + s, weights=win["qty"].to_numpy(),
+    sold = qty_all > 0
+    if sold.any():
+        m = pd.Series(s_day[sold]).groupby(s_pos[sold], sort=False).max()
+        last[m.index.to_numpy()] = (np.datetime64(start.date(), "D")
+                                    + m.to_numpy().astype("timedelta64[D]"))
+    win = s_day >= 0
+    qty = np.bincount(s_day[win] * n_sku + s_pos[win], weights=qty_all[win],
                       minlength=n_days * n_sku).reshape(n_days, n_sku)
     stock = None
     if inventory is not None:
-        inv = inventory[(inventory["date"] >= start) & (inventory["date"] <= as_of)]
+        i_pos = allsk.get_indexer(pd.Index(i_uniq).astype("str"))[i_codes]
+        i_day = _day_numbers(inventory["date"].to_numpy(), start)
+        keep = (i_day >= 0) & (i_day < n_days)
         stock = np.full((n_days, n_sku), -1, dtype=np.int64)
-        d = (inv["date"] - start).dt.days.to_numpy()
-        stock[d, _positions(inv["sku"], allsk)] = inv["on_hand"].to_numpy()
+        stock[i_day[keep], i_pos[keep]] = inventory["on_hand"].to_numpy()[keep]
     if products is not None:
         categories = pd.Index(products["category"].unique()).astype("str").sort_values()
         cat_of = pd.Series(products["category"].astype("str").to_numpy(),
@@ -419,7 +459,8 @@ def _history(sales: pd.DataFrame, inventory: pd.DataFrame | None, *, as_of: pd.T
     else:
         categories = pd.Index([], dtype="str")
         cat_idx = np.zeros(n_sku, dtype=np.int64)
-    return _History(allsk, start, qty, stock, last, cat_idx, categories)
+    value = sales["value"].to_numpy()[past] if "value" in sales.columns else None
+    return _History(allsk, start, qty, stock, last, cat_idx, categories, s_pos, s_day, value)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -498,7 +539,8 @@ def demand_stats(
         (date, SKU) are added up. Days without a row sold nothing.
     inventory : pandas.DataFrame, optional
         Canonical ``inventory`` (closing snapshots). Without it every day counts as in
-        stock, so stock-outs bias the mean down: pass it whenever you have it.
+        stock, so stock-outs bias the mean down: pass it whenever you have it. Only its
+        rows in the window are read and validated.
     as_of : date-like
         Last day of the window (inclusive); later rows are ignored.
     window_days : int, default 90
@@ -556,7 +598,9 @@ def demand_stats(
         raise SchemaError(f"demand_stats: exclude may hold 'events' and 'promotions', got "
                           f"{sorted(bad)}", column="exclude", rule="choices")
     s = _sales(sales, date_col, sku_col, qty_col)
-    inv = validate(inventory, "inventory") if inventory is not None else None
+    start = as_of - pd.Timedelta(days=window_days - 1)
+    inv = _rows_between(inventory, start, as_of)
+    inv = validate(inv, "inventory") if inv is not None else None
     prod = validate(products, "products") if products is not None else None
     _check_scopes(promotions, prod)
     h = _history(s, inv, as_of=as_of, n_days=window_days, products=prod)
@@ -799,20 +843,24 @@ def _abc_xyz(s: pd.DataFrame, prod: pd.DataFrame | None, *, as_of: pd.Timestamp,
              window_days: int, abc: tuple[float, float], xyz: tuple[float, float],
              g: int) -> pd.DataFrame:
     """abc_xyz on checked sales (``date, sku, qty, value``) and validated products."""
-    start = as_of - pd.Timedelta(days=window_days - 1)
-    s = s[(s["date"] >= start) & (s["date"] <= as_of)]
-    skus = pd.Index(prod["sku"]).astype("str") if prod is not None else pd.Index([], dtype="str")
-    skus = skus.append(pd.Index(s["sku"].unique()).astype("str").difference(skus).sort_values())
-    pos = _positions(s["sku"], skus)
-    n = len(skus)
-    rev = np.bincount(pos, weights=s["value"].to_numpy(), minlength=n)  # exact below 2**53
-    rev = np.rint(rev).astype(np.int64)
-    units = np.bincount(pos, weights=s["qty"].to_numpy(), minlength=n)
-    n_per = window_days // g
-    per = (as_of - s["date"]).dt.days.to_numpy() // g  # 0 = the block ending on as_of
-    keep = per < n_per
-    grid = np.bincount(per[keep] * n + pos[keep], weights=s["qty"].to_numpy()[keep],
-                       minlength=n_per * n).reshape(n_per, n)
+    skus = pd.Index(prod["sku"]).astype("str") if prod is not None else None
+    h = _history(s, None, as_of=as_of, n_days=window_days, skus=skus)
+    return _classify(h, prod, abc=abc, xyz=xyz, g=g)
+
+
+def _classify(h: _History, prod: pd.DataFrame | None, *, abc: tuple[float, float],
+              xyz: tuple[float, float], g: int) -> pd.DataFrame:
+    """ABC–XYZ over the whole grid of ``h`` (its days are the window)."""
+    n_days, n = h.qty.shape
+    skus = h.skus
+    win = h.sales_day >= 0
+    rev = np.zeros(n, dtype=np.int64)
+    if h.sales_value is not None:  # exact integer sums (bincount would go through float)
+        r = pd.Series(h.sales_value[win]).groupby(h.sales_pos[win], sort=False).sum()
+        rev[r.index.to_numpy()] = r.to_numpy()
+    units = h.qty.sum(axis=0)
+    n_per = n_days // g
+    grid = h.qty[n_days - n_per * g:].reshape(n_per, g, n).sum(axis=1)  # blocks end on as_of
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = grid.std(axis=0) / grid.mean(axis=0)
     order = np.lexsort((skus.to_numpy(), -rev))
@@ -954,7 +1002,8 @@ def event_uplift(
     """
     as_of = _day(as_of, "as_of")
     s = _sales(sales, date_col, sku_col, qty_col)
-    inv = validate(inventory, "inventory")
+    inv = _rows_between(inventory, as_of - pd.Timedelta(days=history_days - 1), as_of)
+    inv = validate(inv, "inventory")
     prod = validate(products, "products")
     h = _history(s, inv, as_of=as_of, n_days=history_days, products=prod)
     occ = _occasions(h.start, history_days, h.categories, events=events,

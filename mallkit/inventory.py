@@ -35,20 +35,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.dtypes import StringDType
 from scipy import stats
 from scipy.optimize import elementwise
 
 from mallkit.demand import (
     EVENT_KINDS,
-    _abc_xyz,
     _check_scopes,
+    _classify,
     _day,
     _History,
     _history,
     _occasions,
     _positions,
+    _rows_between,
     _sales,
     _stats_frame,
+    _tail,
     _uplift,
 )
 from mallkit.errors import InventoryError, SchemaError
@@ -450,15 +453,35 @@ def _service_levels(service_levels: Any, classes: pd.DataFrame, skus: pd.Index) 
     return out
 
 
-def _s(x: Any, spec: str = "%.0f") -> np.ndarray:
-    """Format numbers for the reason text (vectorised, no loop in Python)."""
-    return np.char.mod(spec, np.asarray(x, dtype="float64"))
+_STR = StringDType()
+
+
+def _s(x: Any, decimals: int = 0, *, trim: bool = False) -> np.ndarray:
+    """Numbers as text with ``decimals`` places (``trim``: drop a zero fraction), in C:
+    integer parts and fractions are cast, not formatted one by one in Python."""
+    x = np.asarray(x, dtype="float64")
+    fin = np.isfinite(x)
+    scale = 10**decimals
+    q = np.rint(np.abs(np.where(fin, x, 0.0)) * scale).astype(np.int64)
+    out = (q // scale).astype(_STR)
+    if decimals:
+        frac = np.strings.zfill((q % scale).astype(_STR), decimals)
+        full = np.strings.add(np.strings.add(out, "."), frac)
+        out = np.where(trim & (q % scale == 0), out, full).astype(_STR)
+    out = np.where((x < 0) & (q > 0), np.strings.add("-", out), out).astype(_STR)
+    return np.where(fin, out, np.where(np.isinf(x), "∞", "n/a")).astype(_STR)
+
+
+def _iso(dates: pd.Series) -> np.ndarray:
+    """YYYY-MM-DD text of dates ("" for NaT), cast in C."""
+    d = dates.to_numpy(dtype="datetime64[D]")
+    return np.where(np.isnat(d), "", d.astype(str)).astype(_STR)
 
 
 def _cat(*parts: Any) -> np.ndarray:
-    out = np.asarray(parts[0]).astype(object)
+    out = np.asarray(parts[0]).astype(_STR)
     for p in parts[1:]:
-        out = out + np.asarray(p).astype(object)
+        out = np.strings.add(out, np.asarray(p).astype(_STR))
     return out
 
 
@@ -526,7 +549,8 @@ def inventory_warnings(
         Daily sales (:func:`mallkit.demand.daily_sales`): ``date, sku, qty`` and
         optionally ``paid_fen`` (revenue for ABC; else qty × list price).
     as_of : date-like
-        The day of the snapshot; demand after it is ignored.
+        The day of the snapshot; demand after it is ignored. Only the inventory rows
+        of the history (``history_days`` up to ``as_of``) are read and validated.
     promotions, events : pandas.DataFrame, optional
         Planned and past promotions and the event calendar (default the shipped one;
         an empty frame for none). See :func:`mallkit.demand.occasion_calendar`.
@@ -596,7 +620,9 @@ def inventory_warnings(
         _arg(v, name)
     for name, v in (("window_days", window_days), ("history_days", history_days)):
         _arg(v, name, lo=1)
-    inv = validate(inventory, "inventory")
+    span = max(history_days, window_days)
+    inv = _rows_between(inventory, as_of - pd.Timedelta(days=span - 1), as_of)
+    inv = validate(inv, "inventory")
     prod = validate(products, "products")
     if promotions is not None:
         promotions = validate(promotions, "promotions")
@@ -610,6 +636,10 @@ def inventory_warnings(
         raise SchemaError(f"table 'inventory': no snapshot on as_of={as_of.date()} "
                           f"(latest before it: {last})", table="inventory", column="date",
                           rule="snapshot on as_of")
+    if not has_value:  # revenue for ABC from the list price
+        price = pd.Series(prod["list_price_fen"].to_numpy(), index=prod["sku"].astype("str"))
+        s = s.assign(value=np.rint(s["qty"].to_numpy() * price.reindex(s["sku"]).fillna(0)
+                                   .to_numpy()).astype(np.int64))
     first = min(s["date"].min() if len(s) else as_of, inv["date"].min())
     n_hist = int(min(max(history_days, window_days), (as_of - first).days + 1))
     n_hist = max(n_hist, window_days)
@@ -654,12 +684,8 @@ def inventory_warnings(
     if f.any():
         vals = up.sku[future[f], np.nonzero(f)[1]]
         mult[f] = np.where(np.isfinite(vals), vals, 1.0)
-    if not has_value:
-        price = pd.Series(prod["list_price_fen"].to_numpy(), index=prod["sku"].astype("str"))
-        s = s.assign(value=np.rint(s["qty"].to_numpy() * price.reindex(s["sku"]).fillna(0)
-                                   .to_numpy()).astype(np.int64))
-    classes = _abc_xyz(s, prod, as_of=as_of, window_days=min(364, n_hist), abc=(0.8, 0.95),
-                       xyz=(0.5, 1.0), g=7)
+    abc_days = min(364, n_hist)
+    classes = _classify(_tail(h, abc_days), prod, abc=(0.8, 0.95), xyz=(0.5, 1.0), g=7)
     service = _service_levels(service_levels, classes, skus)
 
     # lead-time demand, safety stock, reorder point, order-up-to
@@ -799,27 +825,27 @@ def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: i
     oh = w["on_hand"].to_numpy(dtype="float64", na_value=np.nan)
     oo = w["on_order"].to_numpy(dtype="float64", na_value=np.nan)
     pos = _cat("on hand ", _s(oh), " + on order ", _s(oo))
-    covers = _cat(pos, " covers ", _s(w["position_cover_days"], "%.1f"), " d")
-    need = _cat("; lead time ", _s(w["lead_time_days"], "%g"), " d + review ", _s(review, "%g"),
-                " d need ", _s(np.ceil(w["reorder_point"])), " (demand ",
-                _s(w["lead_time_demand"], "%.1f"), " + safety ", _s(w["safety_stock"], "%.1f"),
-                " at ", _s(w["service_level"] * 100, "%.0f"), "% service)")
+    covers = _cat(pos, " covers ", _s(w["position_cover_days"], 1), " d")
+    need = _cat("; lead time ", _s(w["lead_time_days"], 1, trim=True), " d + review ",
+                _s(review, 1, trim=True), " d need ", _s(np.ceil(w["reorder_point"])), " (demand ",
+                _s(w["lead_time_demand"], 1), " + safety ", _s(w["safety_stock"], 1),
+                " at ", _s(w["service_level"] * 100), "% service)")
     occ = w["occasion"].to_numpy()
     has = pd.notna(occ)
-    date = w["occasion_date"].dt.strftime("%m-%d").to_numpy(dtype=object, na_value="")
+    date = np.strings.slice(_iso(w["occasion_date"]), 5, None)  # MM-DD
     ev = np.where(has, _cat(", incl. ", occ.astype(str), " on ", date, " ×",
-                            _s(w["occasion_uplift"], "%.1f")), "")
+                            _s(w["occasion_uplift"], 1)), "")
     q = w["suggested_qty"].to_numpy()
     order = np.where(q > 0, _cat("; order ", _s(q), " (MOQ ", _s(w["moq"].to_numpy(
         dtype="float64", na_value=np.nan)), ", case ", _s(w["case_pack"].to_numpy(
             dtype="float64", na_value=np.nan)), ")"), "; open orders cover it: expedite them")
     unknown_d = w["flags"].str.contains("demand unknown", regex=False).to_numpy()
-    last = w["last_sale"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object, na_value="")
+    last = _iso(w["last_sale"])
     slow_txt = np.where(pd.isna(w["last_sale"]).to_numpy(),
                         _cat("no sale in the data; ", pos),
                         _cat("no sale for ", _s(w["days_since_sale"]), " d (last ", last,
                              ", threshold ", str(slow_days), " d); ", pos))
-    per_day = _s(w["demand_per_day"], "%.2f")
+    per_day = _s(w["demand_per_day"], 2)
     return np.select(
         [lv == "unknown_sku", lv == "no_stock_record", (lv == "stockout") & unknown_d,
          lv == "stockout", lv == "below_safety", lv == "reorder", lv == "slow_moving",
@@ -829,11 +855,11 @@ def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: i
          _cat("out of stock: on hand 0 + on order ", _s(oo), "; never in stock in ",
               str(window_days), " d, demand unknown: check the listing"),
          _cat("out of stock: ", covers, need, ev, order),
-         _cat("on hand ", _s(oh), " < safety stock ", _s(w["safety_stock"], "%.1f"), "; ",
+         _cat("on hand ", _s(oh), " < safety stock ", _s(w["safety_stock"], 1), "; ",
               covers, need, ev, order),
          _cat(covers, need, ev, order),
          slow_txt,
-         _cat(covers, " > ", _s(overstock_days, "%g"), " d at ", per_day, " units/d")],
+         _cat(covers, " > ", _s(overstock_days, 1, trim=True), " d at ", per_day, " units/d")],
         _cat(covers, need, ev))
 
 
