@@ -838,7 +838,9 @@ def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: i
     q = w["suggested_qty"].to_numpy()
     order = np.where(q > 0, _cat("; order ", _s(q), " (MOQ ", _s(w["moq"].to_numpy(
         dtype="float64", na_value=np.nan)), ", case ", _s(w["case_pack"].to_numpy(
-            dtype="float64", na_value=np.nan)), ")"), "; open orders cover it: expedite them")
+            dtype="float64", na_value=np.nan)), ")"),
+        np.where(oo > 0, "; open orders cover it: expedite them",
+                 "; no demand expected: no order suggested"))
     unknown_d = w["flags"].str.contains("demand unknown", regex=False).to_numpy()
     last = _iso(w["last_sale"])
     slow_txt = np.where(pd.isna(w["last_sale"]).to_numpy(),
