@@ -27,7 +27,7 @@ from matplotlib.ticker import FuncFormatter
 
 from mallkit.fonts import label
 
-__all__ = ["daily_gmv", "lift_plot", "mix_bar", "roi_surface"]
+__all__ = ["daily_gmv", "lift_plot", "mix_bar", "pace_chart", "roi_surface"]
 
 _YUAN = FuncFormatter(lambda v, _: f"{v / 100:,.0f}")  # fen on the axis, yuan on the tick
 
@@ -194,6 +194,69 @@ def roi_surface(sim, /, *, x: str, y: str, metric: str = "net_iroi",
     ax.set_ylabel(axis_name(y))
     fig.colorbar(im, ax=ax, label=axis_name(metric))
     ax.set_title(label(f"What-if: {metric}", f"方案模拟：{metric}", lang=lang))
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+# ------------------------------------------------------------------------ targets
+def pace_chart(report, /, *, level: str = "total", key: str = "all", period: str | None = None,
+               lang: str = "zh") -> Figure:
+    """The pace chart of one target line of :func:`mallkit.targets.pacing`.
+
+    Cumulative actual against the event-aware expected-to-date and the linear pace, the
+    target as a horizontal line, and the landing fan (the central interval of simulated
+    cumulative paths, with their median) after the cutoff.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from mallkit.targets import pacing
+    >>> act = pd.DataFrame({"date": pd.date_range("2026-11-01", "2026-11-10"), "gmv_fen": 100})
+    >>> tg = pd.DataFrame({"period": ["2026-11"], "level": ["total"], "key": ["all"],
+    ...                    "target_fen": [3000]})
+    >>> fig = pace_chart(pacing(act, tg, as_of="2026-11-11", model=None), lang="en")
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:3]
+    ['actual', 'expected (event-aware)', 'linear pace']
+    """
+    s, d = report.summary, report.daily
+    pick = (s["level"] == level) & (s["key"] == key)
+    if period is not None:
+        pick &= s["period"] == period
+    if not pick.any():
+        raise KeyError(f"pace_chart: no line level={level!r} key={key!r} period={period!r}; "
+                       f"lines: {list(zip(s['level'], s['key'], s['period'], strict=True))[:5]}")
+    row = s[pick].iloc[0]
+    d = d[(d["level"] == level) & (d["key"] == key) & (d["period"] == row["period"])]
+    x = d["date"]
+
+    def num(col: str) -> np.ndarray:
+        return d[col].to_numpy(dtype=float, na_value=np.nan)
+
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(x, num("actual_cum_fen"), color="black", lw=2, label=label("actual", "实际累计",
+                                                                       lang=lang))
+    ax.plot(x, num("expected_cum_fen"), color="tab:blue", ls="--",
+            label=label("expected (event-aware)", "应达进度（含活动）", lang=lang))
+    ax.plot(x, num("linear_cum_fen"), color="tab:gray", ls=":",
+            label=label("linear pace", "时间进度（线性）", lang=lang))
+    ax.axhline(row["target_fen"], color="tab:red", lw=1, label=label("target", "目标", lang=lang))
+    lo, hi = num("forecast_lo_cum_fen"), num("forecast_hi_cum_fen")
+    if np.isfinite(lo).any():
+        ax.fill_between(x, lo, hi, color="tab:orange", alpha=0.25, lw=0,
+                        label=label("landing interval", "落地区间", lang=lang))
+        ax.plot(x, num("forecast_mid_cum_fen"), color="tab:orange", lw=1)
+    ax.yaxis.set_major_formatter(_YUAN)
+    ax.set_ylabel(label("cumulative GMV (yuan)", "累计 GMV（元）", lang=lang))
+    ach = row["achievement"]
+    ax.set_title(label(f"{row['period']} {key}: {ach:.1%} of target, pace index "
+                       f"{row['pace_index']:.2f}",
+                       f"{row['period']} {key}：达成率 {ach:.1%}，进度指数 {row['pace_index']:.2f}",
+                       lang=lang))
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.autofmt_xdate()
     fig.tight_layout()
     plt.close(fig)
     return fig
