@@ -303,6 +303,7 @@ class _Fit:
     j_off: float  # multiplier of a weekday day off outside any event
     effects: pd.Series  # event multiplier by "event|kind|offset"
     counts: pd.Series  # occurrences seen in history by key
+    n_days: tuple[int, ...]  # days behind the 7 weekday indices and the 2 调休 factors
     level: np.ndarray  # smoothed de-seasonalised level over the history days
     h0: int  # calendar position of the first history day
     resid_sd: float  # sd of log(actual / fitted) in sample
@@ -392,6 +393,8 @@ def _fit(y: np.ndarray, cal: _Cal, h0: int, iters: int = 4) -> _Fit:
         dow=dow_idx, j_work=jw, j_off=jo,
         effects=pd.Series(m, index=kuniq, dtype=float),
         counts=pd.Series(np.bincount(kcode, minlength=len(kuniq)), index=kuniq),
+        n_days=(*np.bincount(dw[normal], minlength=7).tolist(), int(ww.sum()),
+                int((ow & ~is_ev).sum())),
         level=level, h0=h0, resid_sd=float(resid.std()) if n > 1 else float("nan"),
     )
 
@@ -410,7 +413,7 @@ class DailyProfile:
     effects : DataFrame
         ``<by>, component (dow | workday | event), name, offset, factor, n_obs``: the
         weekday index, the 调休 factors and each event's multiplier by offset from its
-        anchor, with the number of past occurrences it rests on.
+        anchor, with the number of days (occurrences for events) it rests on.
     fit : DataFrame
         ``<by>, source, n_days, resid_sd``: history used and the in-sample sd of
         ``log(actual / fitted)``.
@@ -572,7 +575,7 @@ def daily_profile(
                          "weekday_off", *k[0].str.replace("|", "/", regex=False)],
                 "offset": [*[0] * 9, *k[1].astype("int64")],
                 "factor": [*fit.dow, fit.j_work, fit.j_off, *fit.effects.to_numpy()],
-                "n_obs": [*[-1] * 9, *fit.counts.to_numpy()],
+                "n_obs": [*fit.n_days, *fit.counts.to_numpy()],
             }))
     eff = pd.concat(effects, ignore_index=True) if effects else pd.DataFrame(
         columns=[*by, "component", "name", "offset", "factor", "n_obs"])

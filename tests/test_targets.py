@@ -530,3 +530,31 @@ def test_landing_interval_coverage_backtest(by_channel):
            ("landing_model_fen", "landing_seasonal_fen", "landing_linear_fen")}
     assert err["landing_model_fen"] < 0.6 * err["landing_linear_fen"]
     assert err["landing_seasonal_fen"] < 0.6 * err["landing_linear_fen"]
+
+
+# ------------------------------------------------------------------ daily_gmv
+def test_daily_gmv_bases_and_exact_category_split():
+    m = make_sample_mall(seed=2, start="2025-10-01", end="2025-11-30", n_customers=1500)
+    o, lines, prod, ref = m["orders"], m["order_lines"], m["products"], m["refunds"]
+    paid = o[o["status"].isin(["paid", "shipped", "completed"])]
+    shop = assert_not_mutated(daily_gmv, o)
+    # Independent: paid orders' paid_fen summed by paid_at day.
+    expect = paid.groupby(paid["paid_at"].dt.normalize())["paid_fen"].sum()
+    got = shop.set_index("date")["gmv_fen"]
+    assert got[got > 0].equals(expect.rename("gmv_fen").rename_axis("date").astype("int64"))
+    # By category: each order's paid_fen (shipping included) is spread over its lines, so
+    # the categories add up to the shop exactly, every day.
+    cat = daily_gmv(o, lines, prod, by=["channel", "category"])
+    assert cat.groupby("date")["gmv_fen"].sum().equals(got)
+    assert len(cat) == cat["date"].nunique() * cat[["channel", "category"]].drop_duplicates(
+    ).shape[0]  # a full grid: every key every day, zeros included
+    # placed: every order by created_at; net: paid minus refunds on their refund day.
+    placed = daily_gmv(o, basis="placed")["gmv_fen"].sum()
+    assert placed == o["paid_fen"].sum()
+    net = daily_gmv(o, refunds=ref, basis="net")["gmv_fen"].sum()
+    assert net == paid["paid_fen"].sum() - ref[ref["order_id"].isin(paid["order_id"])][
+        "amount_fen"].sum()
+    net_cat = daily_gmv(o, lines, prod, ref, by="category", basis="net")
+    assert net_cat["gmv_fen"].sum() == net  # refunds spread over their order's lines
+    with pytest.raises(MissingColumnsError, match="pass order_lines"):
+        daily_gmv(o, by="category")
