@@ -277,7 +277,21 @@ def promotion_lift(
 
     Examples
     --------
-    See the module docstring; ``lift.summary("zh")`` gives the report in Chinese.
+    >>> rng = np.random.default_rng(4)
+    >>> days = pd.date_range("2025-01-01", periods=105, freq="D")
+    >>> y = pd.Series(rng.poisson(120, 105).astype(float), index=days)
+    >>> y["2025-03-20":"2025-03-26"] *= 1.25         # the promotion week
+    >>> y["2025-03-27":"2025-04-02"] *= 0.85         # the dip after it
+    >>> lift = promotion_lift(y, start="2025-03-20", end="2025-03-26", post_days=7)
+    >>> lift.effects[["days", "rel_effect_lower", "rel_effect_upper"]].round(2)
+    ... # doctest: +NORMALIZE_WHITESPACE
+               days  rel_effect_lower  rel_effect_upper
+    window
+    promotion     7              0.17              0.42
+    post          7             -0.30             -0.12
+    total        14             -0.06              0.13
+    >>> print(lift.summary("zh").splitlines()[0])
+    促销期 2025-03-20 至 2025-03-26（7 天）；基准期 2025-01-01 至 2025-03-19（78 天）
     """
     y = _as_daily(daily, "daily")
     if y.shape[1] != 1:

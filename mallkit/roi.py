@@ -185,7 +185,25 @@ def promotion_pnl(
 
     Examples
     --------
-    See ``tests/test_roi.py``: a P&L is computed from a lift of the same window.
+    >>> from mallkit.lift import promotion_lift
+    >>> rng = np.random.default_rng(0)
+    >>> days = pd.date_range("2025-01-01", periods=98, freq="D")
+    >>> units = rng.poisson(30, 98)
+    >>> units[84:91] = rng.poisson(45, 7)          # 2025-03-26..04-01: 20 % off, +50 % units
+    >>> lines = pd.DataFrame({"order_id": np.arange(units.sum()).astype(str), "sku": "A",
+    ...                       "qty": 1, "unit_price_fen": 10000,
+    ...                       "created_at": np.repeat(days, units)})
+    >>> on = lines["created_at"].between("2025-03-26", "2025-04-01")
+    >>> lines["discount_fen"] = np.where(on, 2000, 0)
+    >>> lift = promotion_lift(pd.Series(units, index=days, dtype=float), start="2025-03-26",
+    ...                       end="2025-04-01", post_days=7)
+    >>> products = pd.DataFrame({"sku": ["A"], "category": ["x"], "unit_cost_fen": [6000]})
+    >>> pnl = promotion_pnl(lines, lift, products, {"start": "2025-03-26", "end": "2025-04-01",
+    ...                                             "scope": "all", "ad_spend_fen": 50000})
+    >>> bool(pnl.value("gmv_fen") == 8000 * units[84:91].sum())     # exact
+    True
+    >>> pnl.table.loc[["iroi", "roas"], "label_zh"].tolist()
+    ['增量ROI (iROI)', '投入产出比 ROAS (GMV/广告费)']
     """
     if not 0 <= platform_fee_rate < 1:
         raise PromotionError(f"platform_fee_rate must be in [0, 1), got {platform_fee_rate!r}")
