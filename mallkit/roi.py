@@ -59,6 +59,7 @@ _LABELS = {  # metric: (unit, Chinese label)
     "baseline_units": ("units", "基准销量"), "incremental_units": ("units", "增量销量"),
     "incremental_gmv_fen": ("fen", "增量GMV"), "gross_profit_fen": ("fen", "促销期毛利"),
     "discount_fen": ("fen", "商家让利"), "platform_discount_fen": ("fen", "平台补贴"),
+    "coupons_redeemed": ("orders", "用券订单数"), "coupon_discount_fen": ("fen", "券抵扣金额"),
     "gift_cost_fen": ("fen", "赠品成本"), "ad_spend_fen": ("fen", "广告费"),
     "extra_fees_fen": ("fen", "其他费用"), "promo_cost_fen": ("fen", "促销成本"),
     "window_igp_fen": ("fen", "促销期增量毛利"), "post_dip_gp_fen": ("fen", "促销后回落毛利"),
@@ -78,8 +79,9 @@ class PromoPnL:
     ----------
     table : DataFrame
         Index ``metric``: ``estimate, lower, upper`` (float; money in fen, rounded to
-        the fen; exact figures have lower == upper), ``unit`` (fen / units / ratio) and
-        ``label_zh``. iROI and ROAS are separate rows, never one "ROI".
+        the fen; exact figures have lower == upper), ``unit`` (fen / units / orders /
+        ratio) and ``label_zh``. iROI and ROAS are separate rows, never one "ROI".
+        Coupon rows count what ``apply_promotion`` marked (``coupon_discount_fen``).
     by_sku : DataFrame
         Exact per-SKU figures of the promotion window: ``units, gross_fen, discount_fen,
         paid_fen, cost_fen, gross_profit_fen`` (before fees).
@@ -123,7 +125,11 @@ def _sums(li: pd.DataFrame, cost: pd.Series) -> dict[str, float]:
         unknown = pd.unique(sold["sku"].to_numpy()[c.isna().to_numpy()])[:5].tolist()
         raise PromotionError(f"products: no unit_cost_fen for sku {unknown}")
     gift_cost = int(li.loc[gift, "gift_cost_fen"].sum()) if gift.any() else 0
-    return {"units": float(qty.sum()), "gross": float(gross.sum()),
+    coupon = (sold["coupon_discount_fen"].fillna(0).to_numpy() if "coupon_discount_fen" in sold
+              else np.zeros(len(sold)))
+    return {"coupons": float(sold.loc[coupon > 0, "order_id"].nunique()),
+            "coupon_fen": float(coupon.sum()),
+            "units": float(qty.sum()), "gross": float(gross.sum()),
             "paid": float(gross.sum() - disc.sum()), "merchant_disc": float(merch.sum()),
             "platform_disc": float(disc.sum() - merch.sum()),
             "cogs": float((qty * c.to_numpy(dtype=np.int64)).sum()), "gift": float(gift_cost)}
@@ -290,6 +296,7 @@ def promotion_pnl(
     exact = {
         "gmv_fen": w["paid"], "units": u1, "gross_profit_fen": gp, "discount_fen":
         w["merchant_disc"], "platform_discount_fen": w["platform_disc"],
+        "coupons_redeemed": w["coupons"], "coupon_discount_fen": w["coupon_fen"],
         "gift_cost_fen": w["gift"], "ad_spend_fen": ad, "extra_fees_fen": extra_fees_fen,
         "promo_cost_fen": cost_fixed, "roas": w["paid"] / ad if ad else np.nan,
         "breakeven_roas": 1 / cm_rate if cm_rate > 0 else np.inf,

@@ -129,6 +129,7 @@ def test_pnl_dip_spillover_gift_and_platform_coupon():
     v = pnl.value
     assert v("gmv_fen") == 90000 and v("platform_discount_fen") == 10000
     assert v("discount_fen") == 0 and v("gift_cost_fen") == 15000
+    assert v("coupons_redeemed") == 10 and v("coupon_discount_fen") == 10000
     assert v("window_igp_fen") == 8000 and v("post_dip_gp_fen") == -5000
     assert v("cannibalized_gp_fen") == 2000 and v("halo_gp_fen") == 2000
     assert v("incremental_gp_fen") == 8000 - 5000 - 2000 + 2000
