@@ -408,8 +408,9 @@ class DailyProfile:
     weights : DataFrame
         ``<by>, date, weight`` (sums to 1 per key over the range) and its factors
         ``level, dow_index, workday_factor, event_factor``, and ``source``: ``own`` (the
-        key's history), ``total`` (too little own history: the profile of all keys) or
-        ``flat`` (too little history at all: an equal split).
+        key's history), ``parent`` (too little own history: the profile of its nearest
+        ancestor, e.g. the channel of a new category), ``total`` (of all keys) or ``flat``
+        (too little history at all: an equal split).
     effects : DataFrame
         ``<by>, component (dow | workday | event), name, offset, factor, n_obs``: the
         weekday index, the 调休 factors and each event's multiplier by offset from its
@@ -480,13 +481,30 @@ def _profiles(h: pd.DataFrame | None, by: list[str], lo: pd.Timestamp, hi: pd.Ti
         return _fit(y[nz[0]:], cal, h0 + int(nz[0]))
 
     tot = fit_one(total)
+    prefix = pd.Series(mat.columns.to_numpy(dtype=object)).str.split(_SEP)
+    parents: dict[str, _Fit | None] = {}
+
+    def parent(i: str) -> _Fit | None:
+        """Profile of the nearest ancestor key (channel of a new category) with history."""
+        parts = i.split(_SEP)
+        for k in range(len(parts) - 1, 0, -1):
+            pid = _SEP.join(parts[:k])
+            if pid not in parents:
+                cols = mat.columns[(prefix.str[:k].str.join(_SEP) == pid).to_numpy()]
+                parents[pid] = fit_one(mat[cols].sum(axis=1).to_numpy()) if len(cols) else None
+            if parents[pid] is not None:
+                return parents[pid]
+        return None
+
     out = {}
-    for i in (wanted if wanted is not None else mat.columns.to_numpy()):
-        own = fit_one(mat[i].to_numpy()) if (i in mat.columns and by) else None
-        out[i] = (own, "own") if own is not None else (tot, "total") if tot is not None \
-            else (None, "flat")
+    for i in (wanted if wanted is not None else mat.columns.to_numpy()):  # keys, not rows
         if not by:
             out[i] = (tot, "own") if tot is not None else (None, "flat")
+            continue
+        own = fit_one(mat[i].to_numpy()) if i in mat.columns else None
+        par = None if own is not None else parent(i)
+        out[i] = ((own, "own") if own is not None else (par, "parent") if par is not None
+                  else (tot, "total") if tot is not None else (None, "flat"))
     return cal, out, cal.pos(pd.date_range(lo, hi))
 
 
@@ -534,7 +552,8 @@ def daily_profile(
         The days to weight (``start="2026-11"`` means 2026-11-01).
     by : str or list of str, optional
         One profile per key; keys with fewer than ``min_days`` days of history since their
-        first sale use the profile of all keys (``source="total"``), else weights are flat.
+        first sale use their parent's profile (``by[:-1]``), else the profile of all keys,
+        else flat weights (``source`` says which).
     events : DataFrame, optional
         An event table (``mallkit.calendar.event_table`` form) or expanded event rows
         (``date, event, offset[, kind]``); default the shipped calendar.
@@ -827,7 +846,8 @@ def decompose_target(
         Rounding unit of every part (e.g. 10_000 for 100 yuan).
     profile_by : str or list of str, optional
         Leading ``by`` columns that get their own daily profile (default one profile of
-        the total). A key with under ``min_days`` days of history uses the total's.
+        the total). A key with under ``min_days`` days of history uses its parent's, then
+        the total's, then flat weights.
     temporal : {"profile", "equal"}
         Event-aware daily weights from history, or equal days.
 
@@ -838,7 +858,7 @@ def decompose_target(
         sorted by key then period. ``share`` is the row's fraction of ``total_fen``;
         ``basis`` the leaf's reason (proportional / held / capped / floored / fallback) and
         ``basis_<col>`` that of its ancestor at level ``col``; ``profile`` where the daily
-        weights came from (own / total / flat / equal).
+        weights came from (own / parent / total / flat / equal).
 
     Raises
     ------

@@ -558,3 +558,21 @@ def test_daily_gmv_bases_and_exact_category_split():
     assert net_cat["gmv_fen"].sum() == net  # refunds spread over their order's lines
     with pytest.raises(MissingColumnsError, match="pass order_lines"):
         daily_gmv(o, by="category")
+
+
+def test_new_category_takes_its_channels_daily_profile():
+    web = synthetic("2024-01-01", "2025-12-31").assign(channel="web", cat="X")
+    tm = synthetic("2024-01-01", "2025-12-31", seed=9).assign(channel="tmall", cat="Y")
+    keys = [("web", "X"), ("web", "Z"), ("tmall", "Y")]
+    plan = decompose_target(3_000_000_000, start="2026-11", end="2026-11",
+                            history=pd.concat([web, tm]), by=["channel", "cat"], keys=keys,
+                            profile_by=["channel", "cat"])
+    src = plan.groupby(["channel", "cat"])["profile"].first().to_dict()
+    assert src == {("tmall", "Y"): "own", ("web", "X"): "own", ("web", "Z"): "parent"}
+    # web/Z has no history: it gets the peer share of web/X (basis fallback) and web's
+    # profile, which is web/X's own -- so the two daily splits agree within rounding.
+    x = plan.query("cat == 'X'")["target_fen"].to_numpy()
+    z = plan.query("cat == 'Z'")["target_fen"].to_numpy()
+    assert set(plan.query("cat == 'Z'")["basis"]) == {"fallback"}
+    assert np.abs(x / x.sum() - z / z.sum()).max() < 1e-6
+    assert plan.query("cat == 'Z'").set_index("period")["target_fen"].idxmax() == "2026-11-11"
