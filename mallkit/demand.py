@@ -1,8 +1,11 @@
-"""Demand history per SKU: daily sales, in-stock demand statistics, Croston/SBA/TSB,
-ABC–XYZ classes and the uplift of past events and promotions.
+"""Demand history per SKU: daily sales, event and promotion days, in-stock demand
+statistics with Syntetos–Boylan classes, and ABC–XYZ classes.
 
-This is the statistics half of 库存预警; :mod:`mallkit.inventory` turns it into safety
-stock, reorder points and explained warnings.
+This is the statistics half of 库存预警: :mod:`mallkit.intermittent` holds the
+Croston/SBA/TSB forecasts (``forecast_intermittent`` is re-exported here),
+:mod:`mallkit.uplift` measures what past events did to demand, :mod:`mallkit.safety`
+holds the safety-stock formulas and :mod:`mallkit.inventory` turns it all into explained
+warnings.
 
 Definitions (stated once, used everywhere):
 
@@ -24,18 +27,12 @@ Definitions (stated once, used everywhere):
   smooth (ADI < 1.32, CV² < 0.49), intermittent (ADI ≥ 1.32, CV² < 0.49), erratic
   (ADI < 1.32, CV² ≥ 0.49), lumpy (both high); ``no_demand`` without a sale. With a
   single demand day CV² is undefined (NaN) and ADI alone decides.
-* **Uplift** of an occasion = units sold on its in-stock days ÷ the SKU's baseline on
-  the same days, the baseline being the mean over the clean (in-stock, non-occasion)
-  days of the ``baseline_days`` before each day. SKU ratios are shrunk toward their
-  category's, and the category's toward all SKUs', by ``prior_units`` baseline units.
 
 Examples
 --------
->>> import numpy as np
->>> from mallkit.demand import forecast_intermittent
->>> y = [0, 0, 3, 0, 0, 0, 5, 0, 2, 0, 0, 4, 0, 0, 0, 0, 6, 0, 0, 1]
->>> round(forecast_intermittent(y, method="croston", alpha=0.1), 6)
-1.011539
+>>> from mallkit.demand import demand_class
+>>> demand_class([1.1, 2.0], [0.2, 0.9]).tolist()  # (ADI, CV²) pairs
+['smooth', 'lumpy']
 """
 
 from __future__ import annotations
@@ -49,6 +46,7 @@ import pandas as pd
 
 from mallkit import calendar as mcal
 from mallkit.errors import MissingColumnsError, SchemaError
+from mallkit.intermittent import _croston, forecast_intermittent
 from mallkit.schema import PAID_STATUSES, TZ, validate
 
 __all__ = [
@@ -59,7 +57,6 @@ __all__ = [
     "daily_sales",
     "demand_class",
     "demand_stats",
-    "event_uplift",
     "forecast_intermittent",
     "occasion_calendar",
 ]
@@ -652,117 +649,6 @@ def _stats_frame(h: _History, excl: np.ndarray, *, min_days: int, alpha: float,
     return out[order].astype({"demand_class": "str", "forecast_method": "str"})
 
 
-# --------------------------------------------------------------------------- forecasts
-def _croston(y: np.ndarray, observed: np.ndarray, *, alpha: float, sba: bool) -> np.ndarray:
-    """Croston (or SBA) over axis 0 of ``y``; unobserved periods are skipped, not zeros."""
-    n = y.shape[1:]
-    z = np.full(n, np.nan)
-    p = np.full(n, np.nan)
-    q = np.zeros(n)
-    for t in range(y.shape[0]):  # a loop over periods, vectorised over series
-        obs = observed[t]
-        q = q + obs
-        dem = obs & (y[t] > 0)
-        first = dem & np.isnan(z)
-        z = np.where(first, y[t], np.where(dem, z + alpha * (y[t] - z), z))
-        p = np.where(first, q, np.where(dem, p + alpha * (q - p), p))
-        q = np.where(dem, 0.0, q)
-    f = np.where(np.isnan(z), 0.0, z / p) * ((1 - alpha / 2) if sba else 1.0)
-    return np.where(observed.any(axis=0), f, np.nan)
-
-
-def _tsb(y: np.ndarray, observed: np.ndarray, *, alpha_d: float, alpha_p: float) -> np.ndarray:
-    n = y.shape[1:]
-    z = np.full(n, np.nan)
-    pr = np.full(n, np.nan)
-    for t in range(y.shape[0]):
-        obs = observed[t]
-        d = (y[t] > 0).astype("float64")
-        pr = np.where(obs & np.isnan(pr), d, np.where(obs, pr + alpha_p * (d - pr), pr))
-        dem = obs & (y[t] > 0)
-        z = np.where(dem & np.isnan(z), y[t], np.where(dem, z + alpha_d * (y[t] - z), z))
-    return np.where(np.isnan(z), np.where(np.isnan(pr), np.nan, 0.0), z * pr)
-
-
-def forecast_intermittent(
-    y: Any,
-    /,
-    *,
-    method: str = "sba",
-    alpha: float = 0.1,
-    alpha_d: float = 0.2,
-    alpha_p: float = 0.2,
-    observed: Any = None,
-) -> Any:
-    """Croston, SBA or TSB forecast of demand per period for intermittent series.
-
-    Conventions follow statsforecast 2.1.1 (``CrostonClassic``, ``CrostonSBA``, ``TSB``):
-    simple exponential smoothing initialised with the first observation; Croston
-    smooths the non-zero sizes and the intervals between them (the first interval counts
-    from the start of the series); SBA multiplies Croston by ``1 - alpha / 2`` (0.95 at
-    α = 0.1); TSB multiplies the smoothed sizes (``alpha_d``) by the smoothed 0/1
-    occurrence, updated every period (``alpha_p``).
-
-    Parameters
-    ----------
-    y : array-like or pandas.DataFrame
-        One series (1-D, periods in order) or several: a 2-D array or a DataFrame with
-        periods along axis 0 (index) and one series per column.
-    method : {"croston", "sba", "tsb"}
-    alpha : float, default 0.1
-        Smoothing constant of Croston and SBA.
-    alpha_d, alpha_p : float, default 0.2
-        TSB smoothing constants of demand size and demand probability.
-    observed : array-like of bool, optional
-        Same shape as ``y``; False periods (e.g. stocked out) are skipped as missing,
-        neither demand nor zero.
-
-    Returns
-    -------
-    float, numpy.ndarray or pandas.Series
-        Forecast demand per period: a float for one series, an array per column for a
-        2-D array, a Series indexed like the DataFrame's columns. 0 for a series without
-        demand, NaN for one without observed periods.
-
-    Examples
-    --------
-    >>> y = [0, 0, 3, 0, 0, 0, 5, 0, 2, 0, 0, 4, 0, 0, 0, 0, 6, 0, 0, 1]
-    >>> round(forecast_intermittent(y, method="sba"), 6)
-    0.960962
-    >>> round(forecast_intermittent(y, method="tsb", alpha_d=0.2, alpha_p=0.2), 6)
-    1.205224
-    """
-    if method not in ("croston", "sba", "tsb"):
-        raise SchemaError(f"forecast_intermittent: method must be 'croston', 'sba' or 'tsb', "
-                          f"got {method!r}", column="method", rule="choices")
-    for name, a in (("alpha", alpha), ("alpha_d", alpha_d), ("alpha_p", alpha_p)):
-        if not 0 < a <= 1:
-            raise SchemaError(f"forecast_intermittent: {name} must be in (0, 1], got {a}",
-                              column=name, rule="(0, 1]")
-    columns = y.columns if isinstance(y, pd.DataFrame) else None
-    arr = np.asarray(y, dtype="float64")
-    one = arr.ndim == 1
-    if arr.ndim not in (1, 2):
-        raise SchemaError(f"forecast_intermittent: y must be 1-D or 2-D, got {arr.ndim}-D",
-                          column="y", rule="1-D or 2-D")
-    arr2 = arr[:, None] if one else arr
-    obs = (np.ones(arr2.shape, dtype=bool) if observed is None
-           else np.asarray(observed, dtype=bool).reshape(arr2.shape))
-    bad = obs & (np.isnan(arr2) | (arr2 < 0))
-    if bad.any():
-        t, c = np.argwhere(bad)[0]
-        raise SchemaError(f"forecast_intermittent: y must be non-negative numbers where "
-                          f"observed; {int(bad.sum())} bad value(s), e.g. period {t}, series "
-                          f"{c}: {arr2[t, c]}", column="y", rule="non-negative")
-    if method == "tsb":
-        f = _tsb(arr2, obs, alpha_d=alpha_d, alpha_p=alpha_p)
-    else:
-        f = _croston(arr2, obs, alpha=alpha, sba=method == "sba")
-    if one:
-        return float(f[0])
-    return pd.Series(f, index=columns, name=method) if columns is not None else f
-
-
 # --------------------------------------------------------------------------- ABC–XYZ
 def abc_xyz(
     sales: pd.DataFrame,
@@ -882,149 +768,3 @@ def _classify(h: _History, prod: pd.DataFrame | None, *, abc: tuple[float, float
         out.insert(1, "category", cat.reindex(skus).to_numpy())
     out = out.iloc[order].reset_index(drop=True)
     return out.astype({"abc": "str", "xyz": "str", "abc_xyz": "str"})
-
-
-# --------------------------------------------------------------------------- uplift
-@dataclass(frozen=True)
-class _Uplift:
-    labels: tuple[str, ...]
-    sku: np.ndarray  # (n_labels, n_sku) shrunk SKU uplift, NaN where the label has no history
-    category: np.ndarray  # (n_labels, n_cat + 1)
-    cat_base: np.ndarray  # (n_labels, n_cat + 1) baseline units behind the category ratio
-    overall: np.ndarray  # (n_labels,)
-    days: np.ndarray  # (n_labels,) days of the label in the history
-    sales: np.ndarray  # (n_labels, n_sku) units on in-stock occasion days with a baseline
-    base: np.ndarray  # (n_labels, n_sku) baseline units on the same days
-
-
-def _uplift(h: _History, codes: np.ndarray, labels: tuple[str, ...], *, baseline_days: int,
-            min_baseline_days: int, prior_units: float) -> _Uplift:
-    """Uplift of every occasion label from the history grid (codes: (days, n_sku))."""
-    n_days, n_sku = h.qty.shape
-    in_stock = h.in_stock
-    clean = in_stock & (codes < 0)
-    # trailing sums over the baseline_days before each day (exclusive), by cumulative sums
-    cq = np.zeros((n_days + 1, n_sku))
-    np.cumsum(np.where(clean, h.qty, 0.0), axis=0, out=cq[1:])
-    cn = np.zeros((n_days + 1, n_sku), dtype=np.int32)
-    np.cumsum(clean, axis=0, out=cn[1:], dtype=np.int32)
-    d, s = np.nonzero((codes >= 0) & in_stock)
-    lo = np.maximum(d - baseline_days, 0)
-    nb = cn[d, s] - cn[lo, s]
-    ok = nb >= min_baseline_days
-    d, s, lo, nb = d[ok], s[ok], lo[ok], nb[ok]
-    base = (cq[d, s] - cq[lo, s]) / nb
-    del cq, cn
-    code = codes[d, s]
-    n_lab = len(labels)
-    n_cat = len(h.categories) + 1
-    flat = code.astype(np.int64) * n_sku + s
-    sales = np.bincount(flat, weights=h.qty[d, s], minlength=n_lab * n_sku)
-    sales = sales.reshape(n_lab, n_sku)
-    bsum = np.bincount(flat, weights=base, minlength=n_lab * n_sku).reshape(n_lab, n_sku)
-    days = np.zeros(n_lab, dtype=np.int64)
-    if n_lab:
-        dd = pd.DataFrame({"c": code, "d": d}).drop_duplicates()
-        days = np.bincount(dd["c"].to_numpy(), minlength=n_lab)
-    ccat = np.zeros((n_lab, n_cat))
-    bcat = np.zeros((n_lab, n_cat))
-    for arr, src in ((ccat, sales), (bcat, bsum)):
-        for c in range(n_cat):  # a loop over categories, vectorised over labels and SKUs
-            arr[:, c] = src[:, h.cat_idx == c].sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        overall = sales.sum(axis=1) / bsum.sum(axis=1)
-        overall = np.where(bsum.sum(axis=1) > 0, overall, np.nan)
-        k = prior_units
-        cat_u = (ccat + k * overall[:, None]) / (bcat + k)
-        sku_u = (sales + k * cat_u[:, h.cat_idx]) / (bsum + k)
-    return _Uplift(labels, sku_u, cat_u, bcat, overall, days, sales, bsum)
-
-
-def event_uplift(
-    sales: pd.DataFrame,
-    inventory: pd.DataFrame,
-    products: pd.DataFrame,
-    /,
-    *,
-    as_of: Any,
-    history_days: int = 730,
-    events: pd.DataFrame | None = None,
-    promotions: pd.DataFrame | None = None,
-    event_kinds: Sequence[str] = EVENT_KINDS,
-    baseline_days: int = 56,
-    min_baseline_days: int = 14,
-    prior_units: float = 10.0,
-    date_col: str = "date",
-    sku_col: str = "sku",
-    qty_col: str = "qty",
-) -> pd.DataFrame:
-    """Historical uplift (爆发系数) of each event phase and promotion, per SKU and category.
-
-    For every occasion label seen in the ``history_days`` up to ``as_of``: units sold on
-    its in-stock days ÷ the SKU's baseline on those days (mean daily units over the
-    clean days — in stock, no occasion — among the ``baseline_days`` before, if at least
-    ``min_baseline_days`` of them). The category ratio (sums over its SKUs) is shrunk
-    toward the all-SKU ratio, and each SKU's toward its category's, adding
-    ``prior_units`` baseline units at the prior's ratio: a SKU with little history gets
-    its category's uplift. Stocked-out days are left out, so a sell-out does not hide
-    the demand of the event (a day that sold out lowers no estimate).
-
-    Parameters
-    ----------
-    sales, inventory, products : pandas.DataFrame
-        Daily sales (:func:`daily_sales`), canonical ``inventory`` and ``products``.
-    as_of : date-like
-        Last day of the history.
-    history_days : int, default 730
-    events, promotions, event_kinds
-        See :func:`occasion_calendar`.
-    baseline_days, min_baseline_days : int
-        Trailing baseline window and the clean days it needs.
-    prior_units : float, default 10
-        Strength of the shrinkage, in baseline units.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``occasion, sku, category, days, units, baseline_units, uplift, category_uplift,
-        overall_uplift`` for every (occasion with history, SKU).
-
-    Examples
-    --------
-    >>> from mallkit.datasets import make_sample_mall
-    >>> mall = make_sample_mall(seed=0, start="2024-09-01", end="2024-11-30", n_customers=3000)
-    >>> ds = daily_sales(mall["order_lines"], mall["orders"])
-    >>> up = event_uplift(ds, mall["inventory"], mall["products"], as_of="2024-11-30",
-    ...                   history_days=91)
-    >>> final = up[up["occasion"] == "双11/final_payment"]
-    >>> bool(final["overall_uplift"].iloc[0] > 3)  # the sample's 双11 day is a 6x peak
-    True
-    """
-    as_of = _day(as_of, "as_of")
-    s = _sales(sales, date_col, sku_col, qty_col)
-    inv = _rows_between(inventory, as_of - pd.Timedelta(days=history_days - 1), as_of)
-    inv = validate(inv, "inventory")
-    prod = validate(products, "products")
-    h = _history(s, inv, as_of=as_of, n_days=history_days, products=prod)
-    occ = _occasions(h.start, history_days, h.categories, events=events,
-                     promotions=promotions, event_kinds=event_kinds)
-    u = _uplift(h, occ.codes(h.cat_idx), occ.labels, baseline_days=baseline_days,
-                min_baseline_days=min_baseline_days, prior_units=prior_units)
-    has = np.flatnonzero(np.isfinite(u.overall))
-    n_sku = len(h.skus)
-    li = np.repeat(has, n_sku)
-    si = np.tile(np.arange(n_sku), len(has))
-    seen = u.cat_base[li, h.cat_idx[si]] > 0  # only SKUs whose category had the occasion
-    li, si = li[seen], si[seen]
-    cats = h.categories.append(pd.Index([None], dtype="str")).to_numpy()
-    return pd.DataFrame({
-        "occasion": np.asarray(u.labels, dtype=object)[li] if len(li) else [],
-        "sku": h.skus.to_numpy()[si],
-        "category": cats[h.cat_idx][si],
-        "days": u.days[li],
-        "units": u.sales[li, si],
-        "baseline_units": u.base[li, si],
-        "uplift": u.sku[li, si],
-        "category_uplift": u.category[li, h.cat_idx[si]],
-        "overall_uplift": u.overall[li],
-    }).astype({"occasion": "str", "sku": "str", "category": "str"})

@@ -1,14 +1,8 @@
-"""Tests of mallkit.demand: daily sales, in-stock demand statistics, Croston/SBA/TSB,
-ABC–XYZ and event uplift.
+"""Tests of mallkit.demand: daily sales, occasions, in-stock demand statistics, ABC–XYZ.
 
 Sources of expected values:
-  [SF]  statsforecast 2.1.1 (CrostonClassic, CrostonSBA, TSB) on
-        y = [0,0,3,0,0,0,5,0,2,0,0,4,0,0,0,0,6,0,0,1], as listed in
-        /work/shared/reference/inventory.md §2 ("Intermittent demand").
   [SB]  Syntetos & Boylan class cut-offs ADI 1.32, CV² 0.49 (CRAN m5::m5_demand_type),
         inventory.md §2.
-  [AK]  The sample mall's answer key: event_uplift (demand multipliers by event phase) and
-        promotions.true_lift, the truth the generator used.
 Other expected values are computed independently in the test (plain pandas / numpy loops).
 """
 
@@ -17,8 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from mallkit.datasets import make_sample_mall
 from mallkit.demand import (
@@ -26,80 +18,13 @@ from mallkit.demand import (
     daily_sales,
     demand_class,
     demand_stats,
-    event_uplift,
     forecast_intermittent,
     occasion_calendar,
 )
 from mallkit.errors import MissingColumnsError, SchemaError
 
-Y = [0, 0, 3, 0, 0, 0, 5, 0, 2, 0, 0, 4, 0, 0, 0, 0, 6, 0, 0, 1]
 NO_EVENTS = pd.DataFrame({"date": pd.Series(dtype="datetime64[us]"), "event": [], "phase": [],
                           "kind": []})
-
-
-# --------------------------------------------------------------------------- forecasts
-def test_croston_sba_tsb_reference_values():
-    # [SF]: CrostonClassic 1.011539, CrostonSBA 0.960962, TSB(0.2, 0.2) 1.205224
-    assert forecast_intermittent(Y, method="croston", alpha=0.1) == pytest.approx(1.011539,
-                                                                                abs=5e-7)
-    assert forecast_intermittent(Y, method="sba", alpha=0.1) == pytest.approx(0.960962,
-                                                                            abs=5e-7)
-    assert forecast_intermittent(Y, method="tsb", alpha_d=0.2, alpha_p=0.2) == pytest.approx(
-        1.205224, abs=5e-7)
-
-
-def _ses(x, a):
-    level = x[0]
-    for v in x[1:]:
-        level = level + a * (v - level)
-    return level
-
-
-def _croston_loop(y, a):
-    """Textbook Croston by separate SES of sizes and intervals (plain Python)."""
-    y = np.asarray(y, dtype=float)
-    idx = np.flatnonzero(y > 0)
-    if not len(idx):
-        return 0.0
-    sizes = y[idx]
-    intervals = np.diff(np.r_[-1, idx])  # the first interval counts from the start
-    return _ses(sizes, a) / _ses(intervals, a)
-
-
-@given(st.lists(st.integers(0, 9), min_size=1, max_size=60), st.floats(0.05, 1.0))
-def test_croston_matches_plain_loop(y, a):
-    assert forecast_intermittent(y, method="croston", alpha=a) == pytest.approx(
-        _croston_loop(y, a), rel=1e-12, abs=1e-12)
-    assert forecast_intermittent(y, method="sba", alpha=a) == pytest.approx(
-        (1 - a / 2) * _croston_loop(y, a), rel=1e-12, abs=1e-12)
-
-
-def test_many_series_and_missing_periods():
-    rng = np.random.default_rng(5)
-    m = rng.poisson(0.4, (50, 7)) * rng.integers(1, 5, (50, 7))
-    got = forecast_intermittent(m, method="tsb")
-    one = [forecast_intermittent(m[:, j], method="tsb") for j in range(7)]
-    np.testing.assert_allclose(got, one, rtol=1e-12)
-    frame = pd.DataFrame(m, columns=list("abcdefg"))
-    s = forecast_intermittent(frame, method="croston")
-    assert list(s.index) == list("abcdefg") and s.name == "croston"
-    # unobserved periods (stock-outs) are skipped, not read as zero demand
-    obs = np.ones(len(Y), dtype=bool)
-    obs[[3, 4, 5]] = False
-    y2 = np.delete(Y, [3, 4, 5])
-    assert forecast_intermittent(Y, method="sba", observed=obs) == pytest.approx(
-        forecast_intermittent(y2, method="sba"), rel=1e-12)
-    assert forecast_intermittent([0, 0, 0], method="croston") == 0.0
-    assert np.isnan(forecast_intermittent([1, 2], method="sba", observed=[False, False]))
-
-
-def test_forecast_errors():
-    with pytest.raises(SchemaError, match="method must be 'croston', 'sba' or 'tsb'"):
-        forecast_intermittent(Y, method="ses")
-    with pytest.raises(SchemaError, match=r"alpha must be in \(0, 1\], got 0"):
-        forecast_intermittent(Y, alpha=0)
-    with pytest.raises(SchemaError, match=r"non-negative numbers.*period 1, series 0: -2"):
-        forecast_intermittent([1, -2, 3])
 
 
 # --------------------------------------------------------------------------- classes
@@ -280,69 +205,3 @@ def test_abc_xyz_sample_with_products(mall):
     assert len(got) == len(mall["products"]) and "category" in got
     a = got[got["abc"] == "A"]
     assert a["share"].sum() >= 0.8 and a["share"].sum() - a["share"].min() < 0.8
-
-
-# --------------------------------------------------------------------------- uplift
-def test_event_uplift_recovers_a_known_multiplier():
-    # synthetic truth: Poisson(4) a day, x3 on the 双11 presale and final days, x0.5 when
-    # couriers stop; 300 SKUs in 3 categories; some event days stocked out (censored)
-    rng = np.random.default_rng(11)
-    days = pd.date_range("2025-08-01", "2025-11-30", unit="us")
-    cal = occasion_calendar(days[0], days[-1])
-    mult = pd.Series(1.0, index=days)
-    eleven = cal.loc[cal["occasion"].str.startswith("双11/p") | (cal["occasion"]
-                                                              == "双11/final_payment"), "date"]
-    mult[eleven] = 3.0
-    n = 300
-    qty = rng.poisson(4.0 * mult.to_numpy()[:, None], (len(days), n))
-    skus = [f"S{i:03d}" for i in range(n)]
-    sales = pd.DataFrame({"date": np.repeat(days, n), "sku": skus * len(days),
-                          "qty": qty.ravel()})
-    stock = np.full((len(days), n), 100)
-    stock[days.get_indexer(eleven[:3]), :50] = 0  # censored: these days must not count
-    inv = pd.DataFrame({"date": np.repeat(days, n), "sku": skus * len(days),
-                        "on_hand": stock.ravel(), "on_order": 0})
-    prod = pd.DataFrame({"sku": skus, "category": np.repeat(["a", "b", "c"], 100),
-                         "list_price_fen": 100, "unit_cost_fen": 50, "lead_time_days": 5.0,
-                         "lead_time_std_days": 1.0, "moq": 1, "case_pack": 1})
-    up = event_uplift(sales, inv, prod, as_of=days[-1], history_days=len(days))
-    for occ in ("双11/presale", "双11/final_payment"):
-        u = up[up["occasion"] == occ]
-        assert u["overall_uplift"].iloc[0] == pytest.approx(3.0, rel=0.03)
-        assert u["category_uplift"].between(2.75, 3.25).all()  # ~1200 units a day: SE 3 %
-        assert u["uplift"].between(2.0, 4.0).all()  # one SKU's few days: noisier, shrunk
-    tail = up[up["occasion"] == "双11/tail"]
-    assert tail["overall_uplift"].iloc[0] == pytest.approx(1.0, rel=0.05)
-
-
-def test_event_uplift_on_sample_matches_answer_key(mall):
-    # [AK]: the generator multiplies demand by event_uplift (双11 final 6.0, 618 climax 3.0,
-    # 春节 courier stop 0.35) and, on those days, by the running promotion's 1 + true_lift
-    # (双11 promo 0.40, 618 promo 0.30); the estimate also carries the yearly wave and
-    # weekday of the day, hence the 25 % tolerance.
-    up = event_uplift(mall["daily"], mall["inventory"], mall["products"], as_of="2025-10-31",
-                      promotions=mall["promotions"], history_days=500)
-    overall = up.groupby("occasion")["overall_uplift"].first()
-    key = mall["answer_key"].event_uplift.set_index(["event", "phase"])["uplift"]
-    assert overall["双11/final_payment"] == pytest.approx(key["双11", "final_payment"] * 1.4,
-                                                          rel=0.25)
-    assert overall["618/climax"] == pytest.approx(key["618", "climax"] * 1.3, rel=0.25)
-    assert overall["春节/courier_stop"] == pytest.approx(key["春节", "courier_stop"], rel=0.25)
-    # a category-scoped promotion is learned for its category only
-    p = up[up["occasion"] == "promo:母婴 满2件9折"]
-    assert set(p["category"]) == {"母婴"}
-    lift = mall["answer_key"].promotions.query("scope == 'category:母婴'")["true_lift"].iloc[0]
-    assert p["category_uplift"].iloc[0] == pytest.approx(1 + lift, rel=0.5)
-
-
-def test_occasion_calendar_labels():
-    promo = pd.DataFrame({"promo_id": ["P"], "name": ["双11 每满300减50"],
-                          "mechanic": ["per_full_reduction"], "start": ["2025-11-09"],
-                          "end": ["2025-11-12 23:59:59"], "scope": ["all"], "params": ["{}"],
-                          "ad_spend_fen": [0]})
-    cal = occasion_calendar("2025-11-10", "2025-11-12", promotions=promo)
-    assert len(cal) == 6  # 3 event days + 3 promotion days inside the range
-    assert set(cal.loc[cal["source"] == "promotion", "occasion"]) == {"promo:双11 每满300减50"}
-    assert cal["date"].min() == pd.Timestamp("2025-11-10")
-    hol = occasion_calendar("2025-10-01", "2025-10-03", event_kinds=("holiday",))
-    assert len(hol) == 3 and hol["source"].eq("event").all()
