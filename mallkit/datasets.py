@@ -252,24 +252,25 @@ def _products(rng: np.random.Generator) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- promotions
-# (name, mechanic, month-day start, month-day end, scope, params, lift, dip, ad spend ¥)
+# (name, mechanic, month-day start, month-day end, scope, params, lift, dip, ad spend ¥);
+# ad spend is a few per cent of the window's GMV, as for a mall of this size.
 _PROMO_PLAN = [
     ("会员日 满99减10 券", "coupon", "05-15", "05-17", "all",
-     {"threshold_fen": 9900, "reduction_fen": 1000, "claim_rate": 0.5}, 0.20, 0.05, 20_000),
+     {"threshold_fen": 9900, "reduction_fen": 1000, "claim_rate": 0.5}, 0.20, 0.05, 1_500),
     ("春季上新 满200减20", "full_reduction", "04-10", "04-16", "all",
-     {"threshold_fen": 20000, "reduction_fen": 2000}, 0.25, 0.08, 60_000),
+     {"threshold_fen": 20000, "reduction_fen": 2000}, 0.25, 0.08, 4_000),
     ("618 每满300减50", "per_full_reduction", "06-01", "06-18", "all",
-     {"step_fen": 30000, "reduction_fen": 5000, "max_times": 5}, 0.30, 0.10, 300_000),
+     {"step_fen": 30000, "reduction_fen": 5000, "max_times": 5}, 0.30, 0.10, 15_000),
     ("夏日 个护 第二件半价", "second_half_price", "07-15", "07-21", "category:个护清洁",
-     {}, 0.60, 0.15, 30_000),
+     {}, 0.60, 0.15, 1_500),
     ("母婴 满2件9折", "percent_off", "08-20", "08-26", "category:母婴",
-     {"min_qty": 2, "rate": 0.9}, 0.40, 0.12, 40_000),
+     {"min_qty": 2, "rate": 0.9}, 0.40, 0.12, 1_500),
     ("99划算节 阶梯满减", "tiered_reduction", "09-05", "09-09", "all",
-     {"tiers": [[19900, 2000], [29900, 4000], [49900, 8000]]}, 0.35, 0.08, 120_000),
+     {"tiers": [[19900, 2000], [29900, 4000], [49900, 8000]]}, 0.35, 0.08, 6_000),
     ("双11 每满300减50", "per_full_reduction", "10-21", "11-11", "all",
-     {"step_fen": 30000, "reduction_fen": 5000, "max_times": 10}, 0.40, 0.15, 800_000),
+     {"step_fen": 30000, "reduction_fen": 5000, "max_times": 10}, 0.40, 0.15, 25_000),
     ("双12 满199减30 券", "coupon", "12-08", "12-12", "all",
-     {"threshold_fen": 19900, "reduction_fen": 3000, "claim_rate": 0.6}, 0.25, 0.08, 150_000),
+     {"threshold_fen": 19900, "reduction_fen": 3000, "claim_rate": 0.6}, 0.25, 0.08, 8_000),
 ]
 _EVENT_PROMOS = {"618 每满300减50", "双11 每满300减50", "双12 满199减30 券", "99划算节 阶梯满减"}
 POST_DAYS = 7
