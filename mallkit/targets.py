@@ -669,6 +669,11 @@ def _bounded_split(total: np.ndarray, w: np.ndarray, g: np.ndarray, hold: np.nda
     if ((rest > 0) & (nfree == 0)).any():
         raise fail((rest > 0) & (nfree == 0), "every item is held but the holds do not add "
                    "up to the parent total")
+    crossed = free & (lo > hi)
+    if crossed.any():
+        raise AllocationError(f"cannot split: floor above cap (in units of unit_fen) for "
+                              f"{names[crossed][:5].tolist()}: floors {lo[crossed][:5].tolist()}"
+                              f", caps {hi[crossed][:5].tolist()}")
     lo_f, hi_f = np.where(free, lo, 0.0), np.where(free, hi, 0.0)
     if (np.bincount(g, weights=lo_f, minlength=G) > rest).any():
         raise fail(np.bincount(g, weights=lo_f, minlength=G) > rest,
@@ -688,10 +693,14 @@ def _bounded_split(total: np.ndarray, w: np.ndarray, g: np.ndarray, hold: np.nda
         tol = 1e-9 * np.maximum(1.0, np.abs(q))
         over = active & (q > hi - tol)
         under = active & (q < lo + tol) & (lo > 0)
-        exc = np.bincount(g, weights=np.where(over, q - hi, 0.0), minlength=G)
-        dfc = np.bincount(g, weights=np.where(under, lo - q, 0.0), minlength=G)
-        fix_hi = over & (exc >= dfc)[g] & (exc > 0)[g]
-        fix_lo = under & (dfc > exc)[g]
+        # Freeze the side with the bigger violation (then the other side's violators may
+        # come free); items within float noise of a bound count as violators, so the
+        # final rounding can never step over a bound.
+        exc = np.bincount(g, weights=np.where(over, np.maximum(q - hi, 0), 0.0), minlength=G)
+        dfc = np.bincount(g, weights=np.where(under, np.maximum(lo - q, 0), 0.0), minlength=G)
+        caps_first = (np.bincount(g, weights=over, minlength=G) > 0) & (exc >= dfc)
+        fix_hi = over & caps_first[g]
+        fix_lo = under & ~caps_first[g]
         amt = np.where(active, q, amt)
         if not (fix_hi.any() or fix_lo.any()):
             break

@@ -215,21 +215,28 @@ def trees(draw):
     if draw(st.booleans()):
         leaf = draw(st.sampled_from(leaves))
         floors[leaf] = draw(st.integers(0, total // (4 * len(leaves)) + 1))
-    return leaves, weights, total, unit, holds, floors
+    caps = {}
+    if draw(st.booleans()):
+        leaf = draw(st.sampled_from(leaves))
+        caps[leaf] = max(floors.get(leaf, 0), draw(st.integers(0, total)))
+    return leaves, weights, total, unit, holds, floors, caps
 
 
 @settings(max_examples=60, deadline=None)
 @given(trees(), st.sampled_from(["D", "W", "M", None]), st.integers(0, 40))
 def test_every_part_adds_up_to_its_parent(tree, freq, length):
-    leaves, weights, total, unit, holds, floors = tree
+    leaves, weights, total, unit, holds, floors, caps = tree
     start = pd.Timestamp("2026-01-25")
     kw = {"start": start, "end": start + pd.Timedelta(days=length), "by": ["ch", "cat"],
           "freq": freq, "method": "manual", "shares": weights, "unit_fen": unit,
           "temporal": "equal"}
     try:
-        plan = decompose_target(total, holds=holds, floors=floors, **kw)
-    except AllocationError as e:  # only infeasible floors/holds may fail, saying so
-        assert "Σfloors > total" in str(e) or ("every item is held" in str(e) and holds), e
+        plan = decompose_target(total, holds=holds, floors=floors, caps=caps, **kw)
+    except AllocationError as e:  # only infeasible bounds/holds may fail, saying so
+        msg = str(e)
+        assert "Σfloors > total" in msg or (caps and ("Σcaps < total" in msg or
+                                                      "floor above cap" in msg)) or (
+            holds and "every item is held" in msg), e
         return
     assert plan["target_fen"].sum() == total
     assert (plan["target_fen"] >= 0).all() and (plan["target_fen"] % unit == 0).all()
@@ -239,8 +246,10 @@ def test_every_part_adds_up_to_its_parent(tree, freq, length):
         assert ch[c] == v
     for k, v in floors.items():
         assert leaf[k] >= v
-    # Without holds/floors every leaf is a floor/ceiling of its quota of the channel...
-    if not holds and not floors:
+    for k, v in caps.items():
+        assert leaf[k] <= v
+    # Without holds/bounds every leaf is a floor/ceiling of its quota of the channel...
+    if not holds and not floors and not caps:
         wsum = sum(weights.values())
         quota = pd.Series({k: total / unit * weights[k] / wsum for k in leaves})
         chq = quota.groupby(level=0).sum()
