@@ -45,7 +45,7 @@ from mallkit.errors import MallkitError
 from mallkit.schema import PAID_STATUSES, validate
 
 __all__ = ["KPISummary", "category_mix", "channel_mix", "daily_kpis", "kpi_summary",
-           "top_products"]
+           "paid_lines", "top_products"]
 
 METRICS = ("gmv_fen", "net_gmv_fen", "refunds_fen", "orders", "buyers", "uv", "conversion",
            "aov_fen", "order_value_fen", "refund_rate", "new_customer_share",
@@ -261,7 +261,19 @@ def daily_kpis(orders: pd.DataFrame, refunds: pd.DataFrame, traffic: pd.DataFram
     return out.reset_index()
 
 
-def _lines_in(order_lines, orders, start, end) -> pd.DataFrame:
+def paid_lines(order_lines: pd.DataFrame, orders: pd.DataFrame, /, *, start, end) -> pd.DataFrame:
+    """Order lines of orders paid between ``start`` and ``end`` (inclusive days), with channel.
+
+    The baskets a what-if starts from, or the base of any product ranking.
+
+    Examples
+    --------
+    >>> from mallkit.datasets import make_sample_mall
+    >>> m = make_sample_mall(seed=0, start="2025-11-01", end="2025-11-30", n_customers=800)
+    >>> lines = paid_lines(m["order_lines"], m["orders"], start="2025-11-11", end="2025-11-11")
+    >>> list(lines.columns)
+    ['order_id', 'sku', 'qty', 'unit_price_fen', 'discount_fen', 'paid_fen', 'channel']
+    """
     s, e = _window(start, end)
     paid = _paid(orders)
     lines = validate(order_lines, "order_lines")
@@ -296,7 +308,7 @@ def category_mix(order_lines: pd.DataFrame, orders: pd.DataFrame, products: pd.D
 
     Lines whose SKU is not in ``products`` are grouped as ``(unknown)``, never dropped.
     """
-    lines = _lines_in(order_lines, orders, start, end)
+    lines = paid_lines(order_lines, orders, start=start, end=end)
     prod = validate(products, "products")[["sku", "category"]]
     lines = lines.merge(prod, on="sku", how="left")
     lines["category"] = lines["category"].fillna("(unknown)")
@@ -316,7 +328,7 @@ def top_products(order_lines: pd.DataFrame, orders: pd.DataFrame, products: pd.D
     >>> list(top.columns)
     ['rank', 'sku', 'category', 'gmv_fen', 'units', 'orders', 'share']
     """
-    lines = _lines_in(order_lines, orders, start, end)
+    lines = paid_lines(order_lines, orders, start=start, end=end)
     mix = _mix(lines, "sku").head(n)
     prod = validate(products, "products")[["sku", "category"]]
     mix = mix.merge(prod, on="sku", how="left")

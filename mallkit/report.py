@@ -26,13 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mallkit import calendar as mcal
 from mallkit.errors import MallkitError, PeriodError
 
-__all__ = ["REPORTS", "ReportError", "ReportResult", "load_mall", "notebook_parameters",
-           "read_records", "record", "report_window", "run_report"]
+__all__ = ["REPORTS", "ReportError", "ReportResult", "kpi_table", "load_mall",
+           "notebook_parameters", "read_records", "record", "report_window", "run_report",
+           "table", "whatif_figures", "whatif_scheme", "whatif_table"]
 
 SCRAP_MIME = "application/scrapbook.scrap.json+json"
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,9 +229,20 @@ def record(name: str, value: Any) -> None:
     """
     from IPython.display import display
 
-    data = json.loads(json.dumps(value, default=_jsonable, ensure_ascii=False))
+    data = _finite(json.loads(json.dumps(value, default=_jsonable, ensure_ascii=False)))
     display({SCRAP_MIME: {"name": name, "data": data, "encoder": "json", "version": 1}},
             metadata={"scrapbook": {"name": name, "data": True, "display": False}}, raw=True)
+
+
+def _finite(v):
+    """NaN and infinities become null: JSON has no NaN, and readers should see 'missing'."""
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_finite(x) for x in v]
+    return v
 
 
 def _jsonable(v):
@@ -369,3 +382,111 @@ def table(df: pd.DataFrame, /, *, lang: str = "zh"):
     else:
         out = out.rename(columns=lambda c: c.removesuffix("_fen"))
     return out.style.hide(axis="index")
+
+
+# ------------------------------------------------------------------ the what-if notebook
+_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5)
+
+
+def whatif_scheme(mechanic: str, /, *, threshold_yuan: float, reduction_yuan: float,
+                  rate: float, claim_rate: float) -> tuple[dict, dict, tuple]:
+    """Turn the what-if notebook's parameters into a scheme, a grid around it and its axes.
+
+    Returns ``(params, grid, (x, y))`` for :func:`mallkit.roi.simulate_promotion` and
+    :func:`mallkit.plots.roi_surface`: the grid varies the scheme's two levers by
+    ×0.5 … ×1.5 (amounts rounded to whole yuan), so the reader sees the neighbourhood of
+    the proposed scheme, not only the point. A one-lever scheme (第二件半价) has ``y=None``.
+
+    Examples
+    --------
+    >>> params, grid, axes = whatif_scheme("full_reduction", threshold_yuan=199,
+    ...                                    reduction_yuan=30, rate=0.9, claim_rate=1.0)
+    >>> params, axes
+    ({'threshold_fen': 19900, 'reduction_fen': 3000}, ('reduction_fen', 'threshold_fen'))
+    >>> grid["reduction_fen"]
+    [1500, 2200, 3000, 3800, 4500]
+    """
+    from mallkit.money import to_fen
+
+    thr, red = to_fen(f"{threshold_yuan:.2f}"), to_fen(f"{reduction_yuan:.2f}")
+
+    def around(v: int) -> list[int]:  # the proposal itself is always a grid point
+        return sorted({v} | {max(100, round(v * k / 100) * 100) for k in _STEPS})
+
+    if mechanic in ("full_reduction", "coupon"):
+        params = {"threshold_fen": thr, "reduction_fen": red}
+        if mechanic == "coupon":
+            params["claim_rate"] = claim_rate
+        return params, {"threshold_fen": around(thr), "reduction_fen": around(red)}, (
+            "reduction_fen", "threshold_fen")
+    if mechanic == "per_full_reduction":
+        return ({"step_fen": thr, "reduction_fen": red},
+                {"step_fen": around(thr), "reduction_fen": around(red)},
+                ("reduction_fen", "step_fen"))
+    if mechanic == "percent_off":
+        near = {round(min(0.99, max(0.5, rate + d)), 2) for d in (-0.1, -0.05, 0.05)}
+        rates = sorted({rate} | near)
+        return ({"rate": rate, "min_qty": 2}, {"rate": rates, "min_qty": [1, 2, 3]},
+                ("rate", "min_qty"))
+    if mechanic == "second_half_price":
+        return {"rate": 0.5}, {"rate": [0.3, 0.4, 0.5, 0.6, 0.7]}, ("rate", None)
+    raise ReportError(f"what-if: mechanic {mechanic!r} is not offered; choose full_reduction, "
+                      "per_full_reduction, coupon, percent_off or second_half_price")
+
+
+def _yuan(v: float) -> str:
+    return "–" if pd.isna(v) else f"{'-' if v < 0 else ''}¥{abs(v) / 100:,.0f}"
+
+
+def whatif_table(sim, /, *, params: dict | None = None, lang: str = "zh"):
+    """A reader's table of a :class:`mallkit.roi.Simulation`: one row per scheme.
+
+    With ``params``, only the proposed scheme's row. Money in yuan, lifts and iROI in %,
+    intervals as ``low … high``.
+    """
+    from mallkit.fonts import label
+
+    t = sim.table
+    levers = [k for k in t.columns if k in ("threshold_fen", "step_fen", "reduction_fen",
+                                            "rate", "min_qty")]
+    if params is not None:
+        hit = np.ones(len(t), dtype=bool)
+        for k in levers:
+            hit &= np.isclose(t[k].astype(float), float(params[k]))
+        if not hit.any():
+            raise ReportError(f"what-if: the proposed scheme {params} is not in the grid")
+        t = t[hit].head(1)
+    out = pd.DataFrame(index=t.index)
+    for k in levers:
+        out[k.removesuffix("_fen")] = t[k].map(_yuan) if k.endswith("_fen") else t[k]
+
+    def rng(col, fmt):
+        return [f"{fmt(v)} ({fmt(lo)} … {fmt(hi)})" for v, lo, hi in
+                zip(t[col], t[f"{col}_lower"], t[f"{col}_upper"], strict=True)]
+
+    pct = lambda v: "–" if pd.isna(v) else f"{v:+.0%}"  # noqa: E731
+    cols = [(("units", "预计件数"), t["units"].map(lambda v: f"{v:,.0f}")),
+            (("unit lift", "件数提升"), t["unit_lift"].map(pct)),
+            (("GMV", "GMV"), t["gmv_fen"].map(_yuan)),
+            (("promo cost", "促销成本"), t["promo_cost_fen"].map(_yuan)),
+            (("incremental profit (interval)", "增量利润（区间）"),
+             rng("incremental_profit_fen", _yuan)),
+            (("net iROI (interval)", "净 iROI（区间）"), rng("net_iroi", pct)),
+            (("within budget", "预算内"), t["within_budget"].map({True: "✓", False: "✗"}))]
+    for (en, zh), values in cols:
+        out[label(en, zh, lang=lang)] = list(values)
+    return out.style.hide(axis="index")
+
+
+def whatif_figures(sim, params: dict, /) -> dict:
+    """The proposed scheme's headline figures, for :func:`record`."""
+    t = sim.table
+    hit = np.ones(len(t), dtype=bool)
+    for k in params:
+        if k in t.columns and k != "claim_rate":
+            hit &= np.isclose(t[k].astype(float), float(params[k]))
+    row = t[hit].iloc[0]
+    keep = ("units", "gmv_fen", "promo_cost_fen", "incremental_profit_fen",
+            "incremental_profit_fen_lower", "incremental_profit_fen_upper", "net_iroi",
+            "net_iroi_lower", "net_iroi_upper", "unit_lift", "within_budget")
+    return {k: row[k] for k in keep}

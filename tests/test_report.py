@@ -103,3 +103,39 @@ def test_cli_types_parameters_from_text(mall_dir, tmp_path, capsys):
     rec = json.loads((tmp_path / "weekly" / "2025-W47.json").read_text())
     assert len(rec["records"]["top_skus"]) == 3
     assert "wrote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("interactive", [False, True])
+def test_whatif_runs_headless_and_interactive(mall_dir, tmp_path, interactive):
+    params = {"scenario": f"t{int(interactive)}", "data_dir": str(mall_dir),
+              "threshold_yuan": 299.0, "reduction_yuan": 40.0, "baseline_days": 7,
+              "interactive": interactive}
+    res = run_report("whatif", params=params, out_dir=tmp_path)
+    # The same simulation straight from the library must give the recorded figures.
+    from mallkit.metrics import paid_lines
+    from mallkit.roi import simulate_promotion
+
+    mall = read_mall(mall_dir)
+    lines = paid_lines(mall["order_lines"], mall["orders"], start="2025-11-24", end="2025-11-30")
+    sim = simulate_promotion(lines, mechanic="full_reduction",
+                             params={"threshold_fen": 29900, "reduction_fen": 4000},
+                             elasticity=(-2.0, 0.5), products=mall["products"])
+    exp = sim.table.iloc[0]
+    got = res.records["proposed"]
+    assert got["gmv_fen"] == exp["gmv_fen"]
+    assert got["incremental_profit_fen"] == exp["incremental_profit_fen"]
+    assert got["net_iroi"] == pytest.approx(exp["net_iroi"])
+    assert res.html.is_file()
+
+
+def test_whatif_scheme_grid_contains_the_proposal():
+    for mech in ("full_reduction", "per_full_reduction", "coupon", "percent_off",
+                 "second_half_price"):
+        params, grid, (x, y) = report.whatif_scheme(mech, threshold_yuan=188.5,
+                                                    reduction_yuan=25.0, rate=0.88,
+                                                    claim_rate=0.5)
+        for k, values in grid.items():
+            assert params[k] in values, (mech, k)
+        assert x in grid and (y is None or y in grid)
+    with pytest.raises(ReportError, match="mechanic 'gift' is not offered"):
+        report.whatif_scheme("gift", threshold_yuan=1, reduction_yuan=1, rate=1, claim_rate=1)
