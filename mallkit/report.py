@@ -490,3 +490,44 @@ def whatif_figures(sim, params: dict, /) -> dict:
             "incremental_profit_fen_lower", "incremental_profit_fen_upper", "net_iroi",
             "net_iroi_lower", "net_iroi_upper", "unit_lift", "within_budget")
     return {k: row[k] for k in keep}
+
+
+# ------------------------------------------------------------------ report sections
+def target_lines(targets: pd.DataFrame, end: pd.Timestamp, /) -> pd.DataFrame:
+    """The target lines a report paces: the year and the month containing ``end``."""
+    year, month = str(end.year), f"{end.year}-{end.month:02d}"
+    return targets[targets["period"].isin([year, month])]
+
+
+_PACE_COLUMNS = {
+    "period": ("period", "周期"), "key": ("line", "目标"), "target_fen": ("target", "目标额"),
+    "actual_fen": ("actual", "完成额"), "achievement": ("achievement", "达成率"),
+    "time_progress": ("time elapsed", "时间进度"),
+    "expected_share": ("expected (event-aware)", "应完成进度"),
+    "pace_index": ("pace index", "进度指数"),
+    "required_daily_flat_fen": ("needed per day", "剩余日均需"),
+    "landing_model_fen": ("landing", "预计落地"), "p_hit": ("P(hit)", "达成概率"),
+    "flags": ("flags", "提示"),
+}
+
+
+def pace_table(pace, /, *, lang: str = "zh"):
+    """A reader's table of :func:`mallkit.targets.pacing`: 达成率, pace, landing with interval."""
+    from mallkit.fonts import label
+
+    s = pace.summary
+    out = pd.DataFrame(index=s.index)
+    for col, names in _PACE_COLUMNS.items():
+        v = s[col]
+        if col.endswith("_fen") and col != "landing_model_fen":
+            v = v.map(_yuan)
+        elif col == "landing_model_fen":
+            v = [f"{_yuan(m)} ({_yuan(lo)} … {_yuan(hi)})" if pd.notna(m) else "–"
+                 for m, lo, hi in zip(s[col], s["landing_lo_fen"], s["landing_hi_fen"],
+                                      strict=True)]
+        elif col in ("achievement", "time_progress", "expected_share", "p_hit"):
+            v = v.map(lambda x: "–" if pd.isna(x) else f"{x:.1%}")
+        elif col == "pace_index":
+            v = v.map(lambda x: "–" if pd.isna(x) else f"{x:.2f}")
+        out[label(*names, lang=lang)] = list(v)
+    return out.style.hide(axis="index")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from mallkit import cli, report
@@ -53,6 +54,18 @@ def test_weekly_report_records_what_the_library_computes(mall_dir, tmp_path):
     assert res.records["kpis"] == pytest.approx(exp, nan_ok=True)
     assert res.records["window"] == {"start": "2025-11-10", "end": "2025-11-16"}
     assert json.loads(res.json.read_text())["records"]["kpis"]["gmv_fen"] == exp["gmv_fen"]
+    # Target pace: the same pacing call gives the recorded attainment and landing.
+    from mallkit import targets
+
+    end = pd.Timestamp("2025-11-16")
+    history = targets.daily_gmv(mall["orders"], by="channel")
+    pace = targets.pacing(history, report.target_lines(mall["targets"], end),
+                          as_of=end + pd.Timedelta(days=1))
+    tot = pace.summary.query("level == 'total'").set_index("period")
+    assert res.records["pace"]["2025-11"]["achievement"] == pytest.approx(
+        tot.loc["2025-11", "achievement"])
+    assert res.records["pace"]["2025-11"]["landing_model_fen"] == tot.loc["2025-11",
+                                                                          "landing_model_fen"]
     html = res.html.read_text()
     assert "report.load_mall" not in html  # no code in the reader's HTML
     assert "data_dir" not in html  # nor the parameter cells
