@@ -286,12 +286,23 @@ def load_mall(data_dir: str = "", /) -> dict:
     folder = sample_dir()
     meta = folder / "sample.json"
     yesterday = pd.Timestamp.today().normalize() - pd.Timedelta(days=1)
-    if meta.is_file() and json.loads(meta.read_text())["end"] == str(yesterday.date()):
+    stamp = {"seed": 0, "end": str(yesterday.date()), "generator": _generator_version()}
+    if meta.is_file() and json.loads(meta.read_text()) == stamp:
         return read_mall(folder)
     mall = make_sample_mall(seed=0, end=yesterday)
     write_mall(mall, folder)
-    meta.write_text(json.dumps({"seed": 0, "end": str(yesterday.date())}))
+    meta.write_text(json.dumps(stamp))
     return mall
+
+
+def _generator_version() -> str:
+    """A fingerprint of the sample-mall generator: a changed generator rebuilds the cache."""
+    import hashlib
+    import inspect
+
+    from mallkit import datasets
+
+    return hashlib.sha256(inspect.getsource(datasets).encode()).hexdigest()[:12]
 
 
 def report_window(period: str, as_of: str, mall: dict) -> tuple[pd.Timestamp, pd.Timestamp, str]:

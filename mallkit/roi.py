@@ -51,6 +51,7 @@ __all__ = [
     "breakeven_lift",
     "price_elasticity",
     "promotion_pnl",
+    "promotion_review",
     "simulate_promotion",
 ]
 
@@ -729,3 +730,100 @@ def simulate_promotion(
     base = pd.DataFrame({"units": [int(u0.sum())], "gmv_fen": [int(g0.sum())],
                          "gross_profit_fen": [round(gp0)]})
     return Simulation(table, best, base)
+
+
+# ----------------------------------------------------------------- review of a period
+def promotion_review(
+    order_lines: pd.DataFrame,
+    orders: pd.DataFrame,
+    products: pd.DataFrame,
+    promotions: pd.DataFrame,
+    /,
+    *,
+    start: Any,
+    end: Any,
+    post_days: int = 7,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Every promotion that ran in a period: its lift with interval, iROI and ROAS.
+
+    For each promotion with at least one day in ``start..end``, the counterfactual of its
+    scope's daily order lines (:func:`mallkit.lift.promotion_lift`, pre-period up to 91
+    days, other promotions' days and sale events excluded from it) and the P&L
+    (:func:`promotion_pnl`) over the days that have data. A promotion still running, one
+    that coincides with a sale event (its lift then includes the event's), or one whose
+    counterfactual warned is flagged in ``note``, not hidden.
+
+    Returns
+    -------
+    DataFrame
+        One row per promotion: ``promo_id, name, mechanic, scope, start, end, days,
+        lift, lift_lower, lift_upper, p_value, post_dip, incremental_gmv_fen,
+        incremental_profit_fen, incremental_profit_lower_fen, incremental_profit_upper_fen,
+        promo_cost_fen, iroi, net_iroi, roas, note``. Empty when none ran.
+    """
+    import warnings
+
+    from mallkit import calendar as mcal
+    from mallkit.lift import promotion_lift
+    from mallkit.promotions import daily_sales
+    from mallkit.schema import validate
+
+    s, e = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    promos = validate(promotions, "promotions")
+    o = validate(orders, "orders")
+    data_end = o["created_at"].max().normalize()
+    ran = promos[(promos["start"].dt.normalize() <= e) & (promos["end"].dt.normalize() >= s)]
+    rows = []
+    for p in ran.itertuples(index=False):  # a handful of promotions per period
+        ps, pe = p.start.normalize(), min(p.end.normalize(), data_end)
+        notes = [] if p.end.normalize() <= data_end else [f"running: data to {data_end.date()}"]
+        others = promos[promos["promo_id"] != p.promo_id]
+        busy = [d for a, b in zip(others["start"], others["end"], strict=True)
+                for d in pd.date_range(a.normalize(), b.normalize() + pd.Timedelta(days=post_days))]
+        ev = mcal.events(ps - pd.Timedelta(days=91), pe, include_holidays=False)
+        sale = ev[ev["kind"] == "sale"]
+        during = sale[(sale["date"] >= ps) & (sale["date"] <= pe)]["event"].unique()
+        if len(during):
+            notes.append(f"coincides with {', '.join(during)}: the lift includes the event's")
+        daily = daily_sales(order_lines, o, products=products, scope=p.scope, measure="lines",
+                            statuses=PAID_STATUSES,
+                            end=min(pe + pd.Timedelta(days=post_days), data_end))
+        pre = daily.index[daily.index < ps]
+        exclude = pre[pre.isin(pd.DatetimeIndex(busy)) | pre.isin(sale["date"])]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                lift = promotion_lift(daily, start=ps, end=pe, exclude=exclude,
+                                      post_days=min(post_days, (data_end - pe).days),
+                                      alpha=alpha, seed=seed)
+            except PromotionError as err:
+                rows.append({"promo_id": p.promo_id, "name": p.name, "mechanic": p.mechanic,
+                             "scope": p.scope, "start": ps, "end": pe,
+                             "days": (pe - ps).days + 1, "note": f"no lift: {err}"})
+                continue
+            pnl = promotion_pnl(order_lines, lift, products, p._asdict(), orders=o)
+        notes += [str(w.message) for w in caught]
+        eff, t = lift.effects, pnl.table
+        rows.append({
+            "promo_id": p.promo_id, "name": p.name, "mechanic": p.mechanic, "scope": p.scope,
+            "start": ps, "end": pe, "days": int(eff.at["promotion", "days"]),
+            "lift": eff.at["promotion", "rel_effect"],
+            "lift_lower": eff.at["promotion", "rel_effect_lower"],
+            "lift_upper": eff.at["promotion", "rel_effect_upper"],
+            "p_value": eff.at["promotion", "p_two_sided"],
+            "post_dip": eff.at["post", "rel_effect"] if eff.at["post", "days"] else np.nan,
+            "incremental_gmv_fen": t.at["incremental_gmv_fen", "estimate"],
+            "incremental_profit_fen": t.at["incremental_profit_fen", "estimate"],
+            "incremental_profit_lower_fen": t.at["incremental_profit_fen", "lower"],
+            "incremental_profit_upper_fen": t.at["incremental_profit_fen", "upper"],
+            "promo_cost_fen": t.at["promo_cost_fen", "estimate"],
+            "iroi": t.at["iroi", "estimate"], "net_iroi": t.at["net_iroi", "estimate"],
+            "roas": t.at["roas", "estimate"], "note": "; ".join(dict.fromkeys(notes)),
+        })
+    cols = ["promo_id", "name", "mechanic", "scope", "start", "end", "days", "lift",
+            "lift_lower", "lift_upper", "p_value", "post_dip", "incremental_gmv_fen",
+            "incremental_profit_fen", "incremental_profit_lower_fen",
+            "incremental_profit_upper_fen", "promo_cost_fen", "iroi", "net_iroi", "roas", "note"]
+    return pd.DataFrame(rows, columns=cols)

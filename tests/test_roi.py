@@ -301,3 +301,39 @@ def test_roi_surface_shows_the_grid_in_yuan():
                                values="incremental_profit_fen").to_numpy() / 100
     np.testing.assert_allclose(shown, expected)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "30", "60"]
+
+
+@pytest.fixture(scope="module")
+def review_mall():
+    from mallkit.datasets import make_sample_mall
+
+    return make_sample_mall(seed=0, start="2025-01-01", end="2025-11-30", n_customers=8000)
+
+
+def test_promotion_review_of_a_period(review_mall):
+    from mallkit.roi import promotion_review
+
+    m = review_mall
+    r = promotion_review(m["order_lines"], m["orders"], m["products"], m["promotions"],
+                         start="2025-04-07", end="2025-04-20")
+    assert r["promo_id"].tolist() == ["P20250410"]  # 春季上新, 04-10..04-16
+    row = r.iloc[0]
+    truth = m["answer_key"].promotions.set_index("promo_id").loc["P20250410", "true_lift"]
+    assert row["lift_lower"] <= truth <= row["lift_upper"]  # the answer key's +25 %
+    assert row["days"] == 7 and row["note"] == ""
+    assert row["incremental_profit_lower_fen"] <= row["incremental_profit_fen"] <= row[
+        "incremental_profit_upper_fen"]
+    assert row["net_iroi"] <= row["iroi"]  # net subtracts ad spend and fees
+
+
+def test_promotion_review_flags_event_promotions_and_empty_periods(review_mall):
+    from mallkit.roi import promotion_review
+
+    m = review_mall
+    r = promotion_review(m["order_lines"], m["orders"], m["products"], m["promotions"],
+                         start="2025-11-10", end="2025-11-16")
+    assert r["promo_id"].tolist() == ["P20251021"]
+    assert "coincides with 双11" in r.iloc[0]["note"]
+    none = promotion_review(m["order_lines"], m["orders"], m["products"], m["promotions"],
+                            start="2025-02-03", end="2025-02-09")
+    assert none.empty and "lift" in none.columns
