@@ -127,7 +127,10 @@ def _sales(sales: pd.DataFrame, date_col: str, sku_col: str, qty_col: str,
     if not (pd.api.types.is_numeric_dtype(q.dtype) and not pd.api.types.is_bool_dtype(q.dtype)):
         raise SchemaError(f"table '{table}': column '{qty_col}' must be numeric, got {q.dtype}",
                           table=table, column=qty_col, rule="numeric")
-    out = pd.DataFrame({"date": d.dt.normalize().to_numpy(), "sku": sales[sku_col].array,
+    dv = d.to_numpy(dtype="datetime64[us]")
+    if not (dv.view("i8") % 86_400_000_000 == 0).all():  # normalising 10 M dates costs
+        dv = d.dt.normalize().to_numpy(dtype="datetime64[us]")
+    out = pd.DataFrame({"date": dv, "sku": sales[sku_col].array,
                         "qty": q.to_numpy(dtype="float64", na_value=np.nan)})
     if value_col:
         v = sales[value_col]
@@ -373,7 +376,7 @@ class _History:
     skus: pd.Index
     start: pd.Timestamp
     qty: np.ndarray  # float64 (days, n_sku)
-    stock: np.ndarray | None  # int64 (days, n_sku) closing on_hand, -1 without a record
+    stock: np.ndarray | None  # int32/64 (days, n_sku) closing on_hand, -1 without a record
     last_sale: np.ndarray  # datetime64[us] (n_sku,) last day with a sale up to as_of, NaT
     cat_idx: np.ndarray  # (n_sku,) category position, n_cat if unknown
     categories: pd.Index
@@ -444,9 +447,14 @@ def _history(sales: pd.DataFrame, inventory: pd.DataFrame | None, *, as_of: pd.T
     if inventory is not None:
         i_pos = allsk.get_indexer(pd.Index(i_uniq).astype("str"))[i_codes]
         i_day = _day_numbers(inventory["date"].to_numpy(), start)
+        on_hand = inventory["on_hand"].to_numpy()
         keep = (i_day >= 0) & (i_day < n_days)
-        stock = np.full((n_days, n_sku), -1, dtype=np.int64)
-        stock[i_day[keep], i_pos[keep]] = inventory["on_hand"].to_numpy()[keep]
+        if not keep.all():
+            i_day, i_pos, on_hand = i_day[keep], i_pos[keep], on_hand[keep]
+        # int32 halves the memory traffic of the largest grid; int64 only if needed
+        big = len(on_hand) and on_hand.max() > np.iinfo(np.int32).max
+        stock = np.full((n_days, n_sku), -1, dtype=np.int64 if big else np.int32)
+        stock.ravel()[i_day * n_sku + i_pos] = on_hand
     if products is not None:
         categories = pd.Index(products["category"].unique()).astype("str").sort_values()
         cat_of = pd.Series(products["category"].astype("str").to_numpy(),

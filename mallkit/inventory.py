@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.dtypes import StringDType
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mallkit.demand import (
     EVENT_KINDS,
@@ -128,35 +129,49 @@ def _service_levels(service_levels: Any, classes: pd.DataFrame, skus: pd.Index) 
     return out
 
 
-_STR = StringDType()
+def _pa(x: Any) -> Any:
+    """A text part for :func:`_cat`: a Python str stays a scalar, arrays become arrow."""
+    if isinstance(x, str | pa.Array | pa.ChunkedArray):
+        return x
+    return pa.array(np.asarray(x).astype(str))
 
 
-def _s(x: Any, decimals: int = 0, *, trim: bool = False) -> np.ndarray:
-    """Numbers as text with ``decimals`` places (``trim``: drop a zero fraction), in C:
-    integer parts and fractions are cast, not formatted one by one in Python."""
+def _s(x: Any, decimals: int = 0, *, trim: bool = False) -> Any:
+    """Numbers as text with ``decimals`` places (``trim``: drop a zero fraction), cast by
+    arrow in C rather than formatted one by one in Python; a scalar gives a str."""
+    if np.ndim(x) == 0:
+        return _s([x], decimals, trim=trim)[0].as_py()
     x = np.asarray(x, dtype="float64")
     fin = np.isfinite(x)
     scale = 10**decimals
     q = np.rint(np.abs(np.where(fin, x, 0.0)) * scale).astype(np.int64)
-    out = (q // scale).astype(_STR)
+    out = pc.cast(pa.array(q // scale), pa.string())
     if decimals:
-        frac = np.strings.zfill((q % scale).astype(_STR), decimals)
-        full = np.strings.add(np.strings.add(out, "."), frac)
-        out = np.where(trim & (q % scale == 0), out, full).astype(_STR)
-    out = np.where((x < 0) & (q > 0), np.strings.add("-", out), out).astype(_STR)
-    return np.where(fin, out, np.where(np.isinf(x), "∞", "n/a")).astype(_STR)
+        frac = pc.utf8_lpad(pc.cast(pa.array(q % scale), pa.string()), decimals, "0")
+        full = pc.binary_join_element_wise(out, ".", frac, "")
+        out = pc.if_else(pa.array(trim & (q % scale == 0)), out, full)
+    out = pc.if_else(pa.array((x < 0) & (q > 0)), pc.binary_join_element_wise("-", out, ""),
+                     out)
+    bad = pc.if_else(pa.array(np.isinf(x)), "∞", "n/a")
+    return pc.if_else(pa.array(fin), out, bad)
 
 
-def _iso(dates: pd.Series) -> np.ndarray:
-    """YYYY-MM-DD text of dates ("" for NaT), cast in C."""
+def _iso(dates: pd.Series) -> pa.Array:
+    """YYYY-MM-DD text of dates ("" for NaT)."""
     d = dates.to_numpy(dtype="datetime64[D]")
-    return np.where(np.isnat(d), "", d.astype(str)).astype(_STR)
+    return pa.array(np.where(np.isnat(d), "", d.astype(str)))
 
 
-def _cat(*parts: Any) -> np.ndarray:
-    out = np.asarray(parts[0]).astype(_STR)
-    for p in parts[1:]:
-        out = np.strings.add(out, np.asarray(p).astype(_STR))
+def _cat(*parts: Any) -> pa.Array:
+    """Join text parts element-wise (arrays of one length and str scalars)."""
+    return pc.binary_join_element_wise(*(_pa(p) for p in parts), "")
+
+
+def _select(conds: list[np.ndarray], choices: list[Any], default: Any) -> pa.Array:
+    """np.select for arrow text: the first true condition wins."""
+    out = _pa(default)
+    for c, v in zip(reversed(conds), reversed(choices), strict=True):
+        out = pc.if_else(pa.array(np.asarray(c, dtype=bool)), _pa(v), out)
     return out
 
 
@@ -453,7 +468,8 @@ def inventory_warnings(
         "used_days": st["used_days"].to_numpy(),
         "flags": flags,
     })
-    out["reason"] = _reasons(out, review, overstock_days, slow_days, window_days)
+    reason = _reasons(out, review, overstock_days, slow_days, window_days)
+    out["reason"] = pd.array(reason.to_numpy(zero_copy_only=False), dtype="str")
     rank = pd.Series(level).map({lv: i for i, lv in enumerate(LEVELS)}).to_numpy()
     order = np.lexsort((skus.to_numpy(), np.nan_to_num(pcover, nan=np.inf), rank))
     return out.iloc[order].reset_index(drop=True).astype(
@@ -507,23 +523,24 @@ def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: i
                 " at ", _s(w["service_level"] * 100), "% service)")
     occ = w["occasion"].to_numpy()
     has = pd.notna(occ)
-    date = np.strings.slice(_iso(w["occasion_date"]), 5, None)  # MM-DD
-    ev = np.where(has, _cat(", incl. ", occ.astype(str), " on ", date, " ×",
-                            _s(w["occasion_uplift"], 1)), "")
+    date = pc.utf8_slice_codeunits(_iso(w["occasion_date"]), 5)  # MM-DD
+    ev = pc.if_else(pa.array(has), _cat(", incl. ", occ.astype(str), " on ", date, " ×",
+                                        _s(w["occasion_uplift"], 1)), "")
     q = w["suggested_qty"].to_numpy()
-    order = np.where(q > 0, _cat("; order ", _s(q), " (MOQ ", _s(w["moq"].to_numpy(
-        dtype="float64", na_value=np.nan)), ", case ", _s(w["case_pack"].to_numpy(
-            dtype="float64", na_value=np.nan)), ")"),
-        np.where(oo > 0, "; open orders cover it: expedite them",
-                 "; no demand expected: no order suggested"))
+    order = _select([q > 0, oo > 0],
+                    [_cat("; order ", _s(q), " (MOQ ", _s(w["moq"].to_numpy(
+                        dtype="float64", na_value=np.nan)), ", case ", _s(w["case_pack"].to_numpy(
+                            dtype="float64", na_value=np.nan)), ")"),
+                     "; open orders cover it: expedite them"],
+                    "; no demand expected: no order suggested")
     unknown_d = w["flags"].str.contains("demand unknown", regex=False).to_numpy()
     last = _iso(w["last_sale"])
-    slow_txt = np.where(pd.isna(w["last_sale"]).to_numpy(),
-                        _cat("no sale in the data; ", pos),
-                        _cat("no sale for ", _s(w["days_since_sale"]), " d (last ", last,
-                             ", threshold ", str(slow_days), " d); ", pos))
+    slow_txt = _select([pd.isna(w["last_sale"]).to_numpy()],
+                       [_cat("no sale in the data; ", pos)],
+                       _cat("no sale for ", _s(w["days_since_sale"]), " d (last ", last,
+                            ", threshold ", str(slow_days), " d); ", pos))
     per_day = _s(w["demand_per_day"], 2)
-    return np.select(
+    return _select(
         [lv == "unknown_sku", lv == "no_stock_record", (lv == "stockout") & unknown_d,
          lv == "stockout", lv == "below_safety", lv == "reorder", lv == "slow_moving",
          lv == "overstock"],
