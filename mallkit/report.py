@@ -542,3 +542,39 @@ def pace_table(pace, /, *, lang: str = "zh"):
             v = v.map(lambda x: "–" if pd.isna(x) else f"{x:.2f}")
         out[label(*names, lang=lang)] = list(v)
     return out.style.hide(axis="index")
+
+
+def promo_table(review: pd.DataFrame, /, *, lang: str = "zh"):
+    """A reader's table of :func:`mallkit.roi.promotion_review`."""
+    from mallkit.fonts import label
+
+    if review.empty:
+        return pd.DataFrame({label("promotions", "促销", lang=lang): [
+            label("No promotion ran in this period.", "本期无促销活动。", lang=lang)]}
+        ).style.hide(axis="index")
+
+    def pct(v):
+        return "–" if pd.isna(v) else f"{v:+.0%}"
+
+    def ratio(v):
+        return "–" if pd.isna(v) else f"{v:.2f}"
+
+    r = review
+    out = pd.DataFrame({
+        label("promotion", "活动", lang=lang): r["name"],
+        label("days", "天数", lang=lang): r["days"],
+        label("lift (95 % interval)", "增量（95% 区间）", lang=lang): [
+            f"{pct(v)} ({pct(lo)} … {pct(hi)})" for v, lo, hi in
+            zip(r["lift"], r["lift_lower"], r["lift_upper"], strict=True)],
+        label("dip after", "活动后回落", lang=lang): r["post_dip"].map(pct),
+        label("incremental profit", "增量利润", lang=lang): [
+            f"{_yuan(v)} ({_yuan(lo)} … {_yuan(hi)})" for v, lo, hi in
+            zip(r["incremental_profit_fen"], r["incremental_profit_lower_fen"],
+                r["incremental_profit_upper_fen"], strict=True)],
+        label("promo cost", "促销成本", lang=lang): r["promo_cost_fen"].map(_yuan),
+        "iROI": r["iroi"].map(ratio),
+        label("net iROI", "净 iROI", lang=lang): r["net_iroi"].map(ratio),
+        label("ROAS (GMV/ads)", "ROAS（GMV/广告费）", lang=lang): r["roas"].map(ratio),
+        label("note", "说明", lang=lang): r["note"].fillna(""),
+    })
+    return out.style.hide(axis="index")

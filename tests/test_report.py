@@ -66,6 +66,15 @@ def test_weekly_report_records_what_the_library_computes(mall_dir, tmp_path):
         tot.loc["2025-11", "achievement"])
     assert res.records["pace"]["2025-11"]["landing_model_fen"] == tot.loc["2025-11",
                                                                           "landing_model_fen"]
+    # Promotions of the week: the same review gives the recorded lift and net iROI.
+    from mallkit.roi import promotion_review
+
+    review = promotion_review(mall["order_lines"], mall["orders"], mall["products"],
+                              mall["promotions"], start="2025-11-10", end="2025-11-16")
+    got = pd.DataFrame(res.records["promotions"])
+    assert got["promo_id"].tolist() == review["promo_id"].tolist() == ["P20251021"]  # 双11
+    assert got["lift"].to_numpy() == pytest.approx(review["lift"].to_numpy())
+    assert got["net_iroi"].to_numpy() == pytest.approx(review["net_iroi"].to_numpy())
     html = res.html.read_text()
     assert "report.load_mall" not in html  # no code in the reader's HTML
     assert "data_dir" not in html  # nor the parameter cells
