@@ -223,10 +223,11 @@ def inventory_warnings(
        ``reorder_point = μ + SS``; ``order_up_to = reorder_point + Q`` with ``Q`` the
        demand of the ``cycle_days`` after P, or the EOQ if ``order_cost_fen`` is given.
     4. Level, first that applies: ``unknown_sku`` (not in products), ``no_stock_record``
-       (no inventory row on ``as_of``), ``stockout`` (on hand 0), ``below_safety``
-       (on hand < SS), ``reorder`` (on hand + on order <= reorder point),
-       ``slow_moving`` (stock but no sale for ``slow_days``), ``overstock``
-       (on hand + on order covers more than ``overstock_days``), ``ok``.
+       (no inventory row on ``as_of``), ``stockout`` (on hand 0), ``slow_moving``
+       (stock but no sale for ``slow_days``: no order is suggested, even below the
+       reorder point, and the reason says so), ``below_safety`` (on hand < SS),
+       ``reorder`` (on hand + on order <= reorder point), ``overstock`` (on hand + on
+       order covers more than ``overstock_days``), ``ok``.
     5. Suggested order for the first three: ``order_up_to − on hand − on order``,
        at least the MOQ, rounded **up** to the case pack (0 if open orders cover it).
 
@@ -409,11 +410,13 @@ def inventory_warnings(
     # levels and orders
     since = st["days_since_sale"].to_numpy()
     slow = (on_hand > 0) & ~(since < slow_days)
+    # a stocked SKU that has not sold for slow_days is 滞销 even below its reorder point:
+    # ordering more of it is the analyst's call, not the rule's
     level = np.select(
-        [~known, ~has_snap, on_hand <= 0, on_hand < ss, position <= rop, slow,
+        [~known, ~has_snap, on_hand <= 0, slow, on_hand < ss, position <= rop,
          pcover > overstock_days],
-        ["unknown_sku", "no_stock_record", "stockout", "below_safety", "reorder",
-         "slow_moving", "overstock"], "ok")
+        ["unknown_sku", "no_stock_record", "stockout", "slow_moving", "below_safety",
+         "reorder", "overstock"], "ok")
     need = upto - position
     act = np.isin(level, ["stockout", "below_safety", "reorder"]) & (need > 0)
     qty = np.where(act, np.ceil(np.maximum(need, moq) / case) * case, 0.0)
@@ -535,10 +538,14 @@ def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: i
                     "; no demand expected: no order suggested")
     unknown_d = w["flags"].str.contains("demand unknown", regex=False).to_numpy()
     last = _iso(w["last_sale"])
+    below = (w["position"] <= w["reorder_point"]).to_numpy(dtype=bool, na_value=False)
+    slow_rop = _select([below], [_cat("; at or below the reorder point ",
+                                      _s(np.ceil(w["reorder_point"])),
+                                      ", yet no order suggested: check before buying")], "")
     slow_txt = _select([pd.isna(w["last_sale"]).to_numpy()],
-                       [_cat("no sale in the data; ", pos)],
+                       [_cat("no sale in the data; ", pos, slow_rop)],
                        _cat("no sale for ", _s(w["days_since_sale"]), " d (last ", last,
-                            ", threshold ", str(slow_days), " d); ", pos))
+                            ", threshold ", str(slow_days), " d); ", pos, slow_rop))
     per_day = _s(w["demand_per_day"], 2)
     return _select(
         [lv == "unknown_sku", lv == "no_stock_record", (lv == "stockout") & unknown_d,

@@ -176,10 +176,31 @@ def test_slow_movers_found(mall, w1020):
     days = (pd.Timestamp("2025-10-20") - last.reindex(snap.index)).dt.days
     expect = set(snap.index[(snap > 0) & ~(days < 30)])
     got = set(w1020.loc[w1020["level"] == "slow_moving", "sku"])
-    assert expect and got == expect - set(w1020.loc[w1020["level"].isin(
-        ["below_safety", "reorder"]), "sku"])
-    row = w1020[w1020["level"] == "slow_moving"].iloc[0]
+    assert expect and got == expect
+    slow = w1020[w1020["level"] == "slow_moving"]
+    assert (slow["suggested_qty"] == 0).all()  # 滞销: no order, even below the ROP
+    row = slow.iloc[0]
     assert row["reason"].startswith(f"no sale for {row['days_since_sale']:.0f} d")
+
+
+def test_slow_mover_below_reorder_point_is_not_reordered():
+    # sold 2 a day for 40 days, then nothing for 35 days with 1 unit left on the shelf
+    days = pd.date_range("2026-01-01", periods=75, unit="us")
+    qty = np.r_[np.full(40, 2), np.zeros(35, dtype=int)]
+    sales = pd.DataFrame({"date": days, "sku": "S", "qty": qty})
+    inv = pd.DataFrame({"date": days, "sku": "S", "on_hand": np.r_[np.arange(81, 1, -2),
+                                                                  np.ones(35, dtype=int)],
+                        "on_order": 0})
+    prod = pd.DataFrame({"sku": ["S"], "category": "c", "list_price_fen": 1000,
+                         "unit_cost_fen": 500, "lead_time_days": 10.0,
+                         "lead_time_std_days": 2.0, "moq": 10, "case_pack": 5})
+    w = inventory_warnings(inv, sales, prod, as_of=days[-1], events=NO_EVENTS).iloc[0]
+    assert w["position"] <= w["reorder_point"]  # the rule alone would reorder
+    assert w["level"] == "slow_moving" and w["suggested_qty"] == 0
+    assert w["reason"] == ("no sale for 35 d (last 2026-02-09, threshold 30 d); on hand 1 + "
+                           f"on order 0; at or below the reorder point "
+                           f"{math.ceil(w['reorder_point'])}, yet no order suggested: check "
+                           "before buying")
 
 
 def test_service_levels_and_kinds(mall):
