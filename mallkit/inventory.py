@@ -274,8 +274,9 @@ def inventory_warnings(
         protection_days, lead_time_demand, uplift`` (lead-time demand ÷ baseline),
         ``occasion, occasion_date, occasion_uplift`` (the strongest upcoming occasion
         within P + cycle), ``method, safety_stock, reorder_point, order_up_to,
-        suggested_qty, moq, case_pack, last_sale, days_since_sale, used_days, flags,
-        reason``.
+        suggested_qty, moq, case_pack, last_sale, days_since_sale, used_days, notes``
+        (caveats: low data, safety stock floored, an occasion without history, …) and
+        ``reason``. ``days_of_cover`` is infinite without demand.
 
     Raises
     ------
@@ -469,7 +470,7 @@ def inventory_warnings(
         "last_sale": st["last_sale"].to_numpy(),
         "days_since_sale": since,
         "used_days": st["used_days"].to_numpy(),
-        "flags": flags,
+        "notes": flags,
     })
     reason = _reasons(out, review, overstock_days, slow_days, window_days)
     out["reason"] = pd.array(reason.to_numpy(zero_copy_only=False), dtype="str")
@@ -478,7 +479,7 @@ def inventory_warnings(
     return out.iloc[order].reset_index(drop=True).astype(
         {"sku": "str", "category": "str", "level": "str", "level_cn": "str",
          "demand_class": "str", "abc_xyz": "str", "occasion": "str", "method": "str",
-         "flags": "str", "reason": "str"})
+         "notes": "str", "reason": "str"})
 
 
 def _baseline(st: pd.DataFrame, h: _History, window_days: int):
@@ -536,7 +537,7 @@ def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: i
                             dtype="float64", na_value=np.nan)), ")"),
                      "; open orders cover it: expedite them"],
                     "; no demand expected: no order suggested")
-    unknown_d = w["flags"].str.contains("demand unknown", regex=False).to_numpy()
+    unknown_d = w["notes"].str.contains("demand unknown", regex=False).to_numpy()
     last = _iso(w["last_sale"])
     below = (w["position"] <= w["reorder_point"]).to_numpy(dtype=bool, na_value=False)
     slow_rop = _select([below], [_cat("; at or below the reorder point ",

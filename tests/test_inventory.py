@@ -270,7 +270,7 @@ def test_stockout_with_unknown_demand_is_explained():
     w = inventory_warnings(inv, sales, prod, as_of=days[-1], events=NO_EVENTS).set_index("sku")
     assert w.loc["A", "level"] == "stockout"
     assert "never in stock" in w.loc["A", "reason"]
-    assert "demand unknown" in w.loc["A", "flags"]
+    assert "demand unknown" in w.loc["A", "notes"]
     # B: 1 unit/day on average, 50 on hand -> 50 days of cover (no events)
     assert w.loc["B", "demand_per_day"] == pytest.approx(1.0)
     assert w.loc["B", "days_of_cover"] == pytest.approx(50.0)
