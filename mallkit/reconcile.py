@@ -157,32 +157,44 @@ def _arrow(s: pd.Series) -> pa.Array:
     return a
 
 
-def _lookup(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """Position of each value among unique ``keys``; -1 where absent or missing."""
-    if not len(values) or not len(keys):
-        return np.full(len(values), -1, dtype=np.int64)
-    pos = pc.index_in(_arrow(values), value_set=_arrow(keys), skip_nulls=True)
-    return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+def _lookup(values: pd.Series | list[pd.Series], keys: pd.Series) -> Any:
+    """Position of each value among unique ``keys``; -1 where absent or missing.
+
+    A list of Series is looked up in one pass (one list of arrays back): building the hash
+    table of millions of string keys is most of the cost, so it is built once.
+    """
+    parts = values if isinstance(values, list) else [values]
+    n = [len(v) for v in parts]
+    if not sum(n) or not len(keys):
+        out = [np.full(k, -1, dtype=np.int64) for k in n]
+    else:
+        chunks = pa.chunked_array([_arrow(v) for v in parts], type=pa.large_string())
+        pos = pc.index_in(chunks, value_set=_arrow(keys), skip_nulls=True)
+        pos = pos.fill_null(-1).to_numpy().astype(np.int64)
+        out = np.split(pos, np.cumsum(n)[:-1])
+    return out if isinstance(values, list) else out[0]
 
 
 def _take(parts: list[tuple[int, pd.Series]], idx: np.ndarray) -> pd.Series:
-    """Strings at global positions ``idx`` of parts laid end to end (offset, Series)."""
-    chunks, order = [], []
-    covered = np.zeros(len(idx), bool)
+    """Strings at global positions ``idx`` of parts laid end to end (offset, Series); null
+    where ``idx`` is -1 or falls in no part. One Arrow ``take`` per part that is hit."""
+    out = None
     for off, s in parts:
         m = (idx >= off) & (idx < off + len(s))
         if m.any():
-            chunks.append(_arrow(s).take(pa.array(idx[m] - off)))
-            order.append(np.flatnonzero(m))
-            covered |= m
-    miss = np.flatnonzero(~covered)  # -1, or rows of a part without this column
-    chunks.append(pa.nulls(len(miss), pa.large_string()))
-    order.append(miss)
-    perm = np.concatenate(order)
-    inv = np.empty_like(perm)
-    inv[perm] = np.arange(len(perm))
-    out = pa.concat_arrays(chunks).take(pa.array(inv)) if len(perm) else chunks[0]
+            got = _arrow(s).take(pa.array(np.where(m, idx - off, 0), mask=~m))
+            out = got if out is None else pc.coalesce(out, got)
+    if out is None:
+        out = pa.nulls(len(idx), pa.large_string())
     return pd.Series(out, dtype="str")
+
+
+def _take2(parts_a, idx_a, parts_b, idx_b) -> pd.Series:
+    """Strings from ``parts_a`` where ``idx_a >= 0``, else from ``parts_b``."""
+    a = _take(parts_a, idx_a)
+    if not (idx_b >= 0).any():
+        return a
+    return pd.Series(pc.coalesce(_arrow(a), _arrow(_take(parts_b, idx_b))), dtype="str")
 
 
 def _ppm(rate: Any, provider: str) -> int:
@@ -337,22 +349,42 @@ def reconcile(
     orders = validate(orders, "orders")
     refunds = validate(refunds, "refunds")
     statements = validate(statements, "statements")
-    pool = _check_pool(pool) if pool is not None else None
+    pool = _check_pool(pool) if pool is not None else _empty_pool()
 
-    L = _ledger(orders, refunds, pool, channels=channels, providers=providers)
-    S = _statement_rows(statements, pool)
-    prov_cats = providers + sorted((L["prov_names"] | S["prov_names"]).difference(providers))
-    for X in (L, S):
-        X["prov"] = pd.Categorical(X.pop("prov_str"), categories=prov_cats).codes.astype(np.int64)
+    # Provider codes: factorize once (an Arrow string column iterated in Python is slow).
+    o_codes, o_names = pd.factorize(orders["payment_method"])
+    s_codes, s_names = pd.factorize(statements["provider"])
+    p_names = set(pool["provider"].dropna())
+    prov_cats = providers + sorted(set(o_names).union(s_names, p_names).difference(providers))
+
+    def codes(c, names):
+        return np.array([prov_cats.index(x) for x in names] + [-1], dtype=np.int64)[c]
+
+    # Every look-up of an order id, in one pass over one hash table of orders.
+    pos = {k: np.flatnonzero((pool["side"] == k).to_numpy()) for k in ("ledger", "statement")}
+    pl, ps = pool.iloc[pos["ledger"]], pool.iloc[pos["statement"]]
+    opos = dict(zip(("refunds", "pool_ledger", "statements", "pool_statements"), _lookup(
+        [refunds["order_id"], pl["merchant_order_id"], statements["merchant_order_id"],
+         ps["merchant_order_id"]], orders["order_id"]), strict=True))
+    L = _ledger(orders, refunds, pl, pos["ledger"], channels=channels, providers=providers,
+                prov=codes(o_codes, o_names), prov_cats=prov_cats, opos=opos)
+    S = _statement_rows(statements, ps, pos["statement"], prov=codes(s_codes, s_names),
+                        prov_cats=prov_cats, opos=opos)
     P = _match(L, S, orders, refunds, window=window)
-    cls = _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats)
+    cls, exp_fee = _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats)
     placed = _place(L, S, P, cls, start=start, cutoff=cutoff, window=window, max_age=max_age)
     return _assemble(L, S, P, placed, orders=orders, refunds=refunds, statements=statements,
-                     pool=pool, prov_cats=prov_cats, providers=providers, start=start, end=end,
-                     cutoff=cutoff, rates=rates)
+                     prov_cats=prov_cats, providers=providers, start=start, end=end,
+                     cutoff=cutoff, exp_fee=exp_fee)
 
 
-def _ledger(orders, refunds, pool, *, channels, providers) -> dict:
+def _pool_prov(pn: pd.DataFrame, prov_cats: list[str]) -> np.ndarray:
+    return np.array([prov_cats.index(x) if x in prov_cats else -1 for x in pn["provider"]],
+                    dtype=np.int64)
+
+
+def _ledger(orders, refunds, pl, pool_pos, *, channels, providers, prov, prov_cats,
+            opos) -> dict:
     """Ledger rows as arrays: orders, then refunds, then pool rows not among them."""
     n_o, n_r = len(orders), len(refunds)
     method = orders["payment_method"]
@@ -362,7 +394,8 @@ def _ledger(orders, refunds, pool, *, channels, providers) -> dict:
     paid_at = orders["paid_at"].to_numpy()
     o_exp = scope & ~np.isnat(paid_at)
     o_at = np.where(np.isnat(paid_at), orders["created_at"].to_numpy(), paid_at)
-    opos = _lookup(refunds["order_id"], orders["order_id"])
+    o_pool = opos["pool_ledger"]
+    opos = opos["refunds"]
     known = opos >= 0
     if not known.all():
         bad = refunds[~known]
@@ -373,19 +406,13 @@ def _ledger(orders, refunds, pool, *, channels, providers) -> dict:
             f"orders' in {len(bad)} row(s); e.g. refund_id -> order_id {ex}. Pass the orders "
             "that the refunds refund, whatever their date: they say which gateway to expect.")
     r_exp = known & o_exp[np.where(known, opos, 0)] if n_o else np.zeros(n_r, bool)
-    m_obj = method.to_numpy(dtype=object)
-    r_prov = np.where(known, m_obj[np.where(known, opos, 0)] if n_o else None, None)
-    if pool is not None:
-        pl = pool[(pool["side"] == "ledger").to_numpy()]
-        pay = (pl["kind"] == "payment").to_numpy()
-        rpos = _lookup(pl["refund_id"], refunds["refund_id"])
-        hit = np.where(pay, _lookup(pl["merchant_order_id"], orders["order_id"]),
-                       np.where(rpos >= 0, rpos + n_o, -1))
-        pool_pos = np.flatnonzero((pool["side"] == "ledger").to_numpy())
-    else:
-        pl, hit, pool_pos = pool, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    r_prov = np.where(known, prov[np.where(known, opos, 0)] if n_o else -1, -1)
+    # Pool rows already among the orders/refunds passed in are those rows (a re-run).
+    rpos = _lookup(pl["refund_id"], refunds["refund_id"])
+    hit = np.where((pl["kind"] == "payment").to_numpy(), o_pool,
+                   np.where(rpos >= 0, rpos + n_o, -1))
     new = hit < 0
-    pn = pl[new].reset_index(drop=True) if pl is not None else _empty_pool()
+    pn = pl[new].reset_index(drop=True)
     m = len(pn)
     n = n_o + n_r + m
     L = {
@@ -398,23 +425,20 @@ def _ledger(orders, refunds, pool, *, channels, providers) -> dict:
                         np.where(r_exp, -refunds["amount_fen"].to_numpy(), 0),
                         pn["amount_fen"].to_numpy()].astype(np.int64),
         "expected": np.r_[o_exp, r_exp, np.ones(m, bool)],
-        "opos": np.r_[np.arange(n_o), opos, _lookup(pn["merchant_order_id"], orders["order_id"])],
+        "opos": np.r_[np.arange(n_o), opos, o_pool[new]],
         "src": np.r_[np.zeros(n_o, np.int8), np.ones(n_r, np.int8), np.full(m, 3, np.int8)],
         "row": np.r_[np.arange(n_o), np.arange(n_r), pool_pos[new]].astype(np.int64),
         "explicit": np.zeros(n, bool),
         "since": np.full(n, np.datetime64("NaT"), "M8[us]"),
-        "prov_str": np.r_[m_obj, r_prov.astype(object), pn["provider"].to_numpy(dtype=object)],
+        "prov": np.r_[prov, r_prov, _pool_prov(pn, prov_cats)].astype(np.int64),
         "order_parts": [(0, orders["order_id"]), (n_o, refunds["order_id"]),
                         (n_o + n_r, pn["merchant_order_id"].astype("str"))],
         "refund_parts": [(n_o, refunds["refund_id"]),
                          (n_o + n_r, pn["refund_id"].astype("str"))],
     }
-    L["explicit"][n_o + n_r:] = True
-    L["since"][n_o + n_r:] = pn["since"].to_numpy()
-    if pl is not None and (~new).any():
-        L["explicit"][hit[~new]] = True
-        L["since"][hit[~new]] = pl["since"].to_numpy()[~new]
-    L["prov_names"] = set(pd.Series(L["prov_str"]).dropna())
+    L["explicit"][np.r_[np.arange(n_o + n_r, n), hit[~new]]] = True
+    L["since"][np.r_[np.arange(n_o + n_r, n), hit[~new]]] = np.r_[
+        pn["since"].to_numpy(), pl["since"].to_numpy()[~new]]
     return L
 
 
@@ -428,53 +452,57 @@ _POOL_DTYPES = {"side": "str", "provider": "str", "kind": "str", "merchant_order
                 "reason": "str"}
 
 
-def _statement_rows(statements: pd.DataFrame, pool) -> dict:
+def _cat(first: np.ndarray, rest: np.ndarray, *, dtype) -> np.ndarray:
+    """``np.r_[first, rest]`` as ``dtype``, without a copy when ``rest`` is empty (read only:
+    the result may be a view of an input column)."""
+    if not len(rest):
+        return first.astype(dtype, copy=False)
+    return np.concatenate([first.astype(dtype, copy=False), rest.astype(dtype, copy=False)])
+
+
+def _statement_rows(statements: pd.DataFrame, ps, pool_pos, *, prov, prov_cats, opos) -> dict:
     """Statement rows as arrays: the bills, then pool rows not among them."""
     st = statements
     n_s = len(st)
     failed = np.zeros(n_s, bool)
     if "gateway_status" in st.columns:
         failed = st["gateway_status"].isin(FAILED_GATEWAY_STATUSES).to_numpy()
-    if pool is not None:
-        side = (pool["side"] == "statement").to_numpy()
-        ps = pool[side]
 
-        def ident(df):
-            return (df["provider"].astype("str") + "|" + df["txn_id"].astype("str") + "|"
-                    + df["kind"].astype("str") + "|" + df["refund_id"].astype("str").fillna(""))
+    def ident(df):
+        return (df["provider"].astype("str") + "|" + df["txn_id"].astype("str") + "|"
+                + df["kind"].astype("str") + "|" + df["refund_id"].astype("str").fillna(""))
 
-        hit = _lookup(ident(ps), ident(st)) if len(ps) else np.zeros(0, np.int64)
-        pool_pos = np.flatnonzero(side)
-    else:
-        ps, hit, pool_pos = None, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # Pool rows already on the bill passed in are those rows (a re-run of the same day).
+    hit = np.full(len(ps), -1, np.int64)
+    cand = np.flatnonzero(_lookup(st["txn_id"], ps["txn_id"]) >= 0) if len(ps) else []
+    if len(cand):  # a small pool: narrow the bill to its txn ids before building keys
+        h = _lookup(ident(ps), ident(st.iloc[cand]))
+        hit = np.where(h >= 0, cand[np.maximum(h, 0)], -1)
     new = hit < 0
-    pn = ps[new].reset_index(drop=True) if ps is not None else _empty_pool()
+    pn = ps[new].reset_index(drop=True)
     m = len(pn)
     n = n_s + m
     S = {
         "n": n, "n_s": n_s,
-        "kind": np.r_[(st["kind"] == "refund").to_numpy(), (pn["kind"] == "refund").to_numpy()]
-        .astype(np.int8),
-        "at": np.r_[st["occurred_at"].to_numpy(), pn["at"].to_numpy()].astype("datetime64[us]"),
-        "amount": np.r_[st["amount_fen"].to_numpy(), pn["amount_fen"].to_numpy()]
-        .astype(np.int64),
-        "fee": np.r_[st["fee_fen"].to_numpy(), pn["fee_fen"].to_numpy()].astype(np.int64),
-        "failed": np.r_[failed, np.zeros(m, bool)],
+        "kind": _cat((st["kind"] == "refund").to_numpy(), (pn["kind"] == "refund").to_numpy(),
+                     dtype=np.int8),
+        "at": _cat(st["occurred_at"].to_numpy(), pn["at"].to_numpy(), dtype="M8[us]"),
+        "amount": _cat(st["amount_fen"].to_numpy(), pn["amount_fen"].to_numpy(), dtype=np.int64),
+        "fee": _cat(st["fee_fen"].to_numpy(), pn["fee_fen"].to_numpy(), dtype=np.int64),
+        "failed": _cat(failed, np.zeros(m, bool), dtype=bool),
         "src": np.r_[np.full(n_s, 2, np.int8), np.full(m, 3, np.int8)],
         "row": np.r_[np.arange(n_s), pool_pos[new]].astype(np.int64),
         "explicit": np.r_[np.zeros(n_s, bool), np.ones(m, bool)],
         "since": np.r_[np.full(n_s, np.datetime64("NaT"), "M8[us]"),
                        pn["since"].to_numpy().astype("M8[us]")],
-        "prov_str": np.r_[st["provider"].to_numpy(dtype=object),
-                          pn["provider"].to_numpy(dtype=object)],
+        "prov": _cat(prov, _pool_prov(pn, prov_cats), dtype=np.int64),
+        "opos": _cat(opos["statements"], opos["pool_statements"][new], dtype=np.int64),
         "order_parts": [(0, st["merchant_order_id"]), (n_s, pn["merchant_order_id"].astype("str"))],
         "refund_parts": [(0, st["refund_id"]), (n_s, pn["refund_id"].astype("str"))],
         "txn_parts": [(0, st["txn_id"]), (n_s, pn["txn_id"].astype("str"))],
     }
-    if ps is not None and (~new).any():
-        S["explicit"][hit[~new]] = True
-        S["since"][hit[~new]] = ps["since"].to_numpy()[~new]
-    S["prov_names"] = set(pd.Series(S["prov_str"]).dropna())
+    S["explicit"][hit[~new]] = True
+    S["since"][hit[~new]] = ps["since"].to_numpy()[~new]
     return S
 
 
@@ -488,11 +516,13 @@ def _lookup_parts(parts: list[tuple[int, pd.Series]], keys: pd.Series, n: int) -
 
 def _first_in_group(group: np.ndarray, at: np.ndarray) -> np.ndarray:
     """True for the earliest row of each group (ties: first in input order); group >= 0."""
-    order = np.lexsort((np.arange(len(group)), at, group))
+    out = np.ones(len(group), bool)
+    if not len(group):
+        return out
+    multi = np.flatnonzero(np.bincount(group)[group] > 1)  # rare: sort only those rows
+    order = multi[np.lexsort((multi, at[multi], group[multi]))]
     g = group[order]
-    first = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
-    out = np.zeros(len(group), bool)
-    out[order[first]] = True
+    out[order[1:][g[1:] == g[:-1]]] = False
     return out
 
 
@@ -501,7 +531,7 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
     nL, nS = L["n"], S["n"]
     skind = S["kind"]
     # Pass 1: the key. Statement payments by merchant order id, refunds by refund id.
-    s_opos = _lookup_parts(S["order_parts"], orders["order_id"], nS)
+    s_opos = S["opos"]
     s_rpos = _lookup_parts(S["refund_parts"], refunds["refund_id"], nS)
     lpos = np.where(skind == _PAY, s_opos, np.where(s_rpos >= 0, s_rpos + L["n_o"], -1))
     n_known = L["n_o"] + L["n_r"]
@@ -530,9 +560,11 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
     primary = np.ones(nS, bool)
     primary[keyed[~first]] = False
     # Original of each duplicate: the first row of its group.
-    gfirst = pd.Series(keyed[first], index=group[keyed[first]])
     dup = keyed[~first]
-    dup_of[dup] = gfirst.reindex(group[dup]).to_numpy()
+    if len(dup):
+        first_of = np.full(int(group.max()) + 1, -1, np.int64)
+        first_of[group[keyed[first]]] = keyed[first]
+        dup_of[dup] = first_of[group[dup]]
     hit = np.zeros(nL, bool)
     hit[lpos[known]] = True  # ledger items some statement row names
     key_pair = primary & known & L["expected"][np.where(known, lpos, 0)]
@@ -585,8 +617,9 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
             "s_opos": s_opos}
 
 
-def _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats) -> np.ndarray:
-    """Bucket code of each pair: matched, or the pair exception that explains it."""
+def _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats):
+    """Bucket code of each pair (matched, or the pair exception that explains it), and the
+    contract fee of every statement row."""
     lp, sp = P["l"], P["s"]
     exp_fee, ppm = _fee_expected(S, rates, prov_cats)
     cls = np.full(len(lp), _B["matched"], np.int8)
@@ -595,7 +628,7 @@ def _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats) -> np.ndarray:
     cls[off & (L["kind"][lp] == _PAY)] = _B["amount_mismatch"]
     cls[off & (L["kind"][lp] == _REF)] = _B["refund_mismatch"]
     cls[(L["prov"][lp] != S["prov"][sp]) | S["failed"][sp]] = _B["status_mismatch"]
-    return cls
+    return cls, exp_fee
 
 
 def _fee_expected(S, rates, prov_cats) -> tuple[np.ndarray, np.ndarray]:
@@ -667,8 +700,8 @@ def _place(L, S, P, cls, *, start, cutoff, window, max_age) -> dict:
     return out
 
 
-def _assemble(L, S, P, X, *, orders, refunds, statements, pool, prov_cats, providers,
-              start, end, cutoff, rates) -> Reconciliation:
+def _assemble(L, S, P, X, *, orders, refunds, statements, prov_cats, providers,
+              start, end, cutoff, exp_fee) -> Reconciliation:
     pl, ps = X["L"], X["S"]
     nL, nS = L["n"], S["n"]
     days = pd.date_range(start, end, freq="D", unit="us")
@@ -692,29 +725,32 @@ def _assemble(L, S, P, X, *, orders, refunds, statements, pool, prov_cats, provi
         "bucket": pd.Categorical.from_codes(bucket, list(BUCKETS)),
         "pair": np.r_[np.where(pl["pair"] >= 0, pl["pair"] + nL, -1), ps["pair"]],
         "pool_in": np.r_[pl["pool_in"], ps["pool_in"]],
-    })
-    exp_fee, _ = _fee_expected(S, rates, prov_cats)
-    ldate = L["at"].astype("M8[D]")
-    sdate = S["at"].astype("M8[D]")
+    }, copy=False)  # fresh arrays: no need to copy them into blocks
     # matched pairs
     mk = np.flatnonzero(ps["b"][P["s"]] == _B["matched"])
     ml, ms = P["l"][mk], P["s"][mk]
+    kp, mkind = P["pass"][mk] == 0, S["kind"][ms]
     matched = pd.DataFrame({
-        "provider": items["provider"].to_numpy()[nL + ms],
-        "kind": _KINDS[S["kind"][ms]],
-        "merchant_order_id": _take(L["order_parts"], ml),
-        "refund_id": _take(L["refund_parts"], ml),
+        "provider": pd.Categorical.from_codes(S["prov"][ms], prov_cats),
+        "kind": pd.Categorical.from_codes(S["kind"][ms], list(_KINDS)),
+        # A key-pass pair carries the same id on both sides: read it from the bill, in bill
+        # order (a sequential take is several times faster than a random one).
+        "merchant_order_id": _take2(S["order_parts"], np.where(kp & (mkind == _PAY), ms, -1),
+                                    L["order_parts"], np.where(kp & (mkind == _PAY), -1, ml)),
+        "refund_id": _take2(S["refund_parts"], np.where(kp & (mkind == _REF), ms, -1),
+                            L["refund_parts"], np.where(kp, -1, ml)),
         "txn_id": _take(S["txn_parts"], ms),
-        "statement_order_id": _take(S["order_parts"], ms),
-        "ledger_at": L["at"][ml], "statement_at": S["at"][ms],
-        "ledger_fen": L["amount"][ml], "statement_fen": S["amount"][ms],
-        "diff_fen": S["amount"][ms] - L["amount"][ml],
+        # what the gateway row said, where a fallback pass paired it (else the same id)
+        "statement_order_id": _take(S["order_parts"], np.where(kp, -1, ms)),
+        "ledger_at": (lat := L["at"][ml]), "statement_at": (sat := S["at"][ms]),
+        "ledger_fen": (lam := L["amount"][ml]), "statement_fen": (sam := S["amount"][ms]),
+        "diff_fen": sam - lam,
         "fee_fen": S["fee"][ms], "expected_fee_fen": exp_fee[ms],
         "pass": pd.Categorical.from_codes(P["pass"][mk], ["key", "order_amount", "amount_time"]),
-        "cross_day": ldate[ml] != sdate[ms],
+        "cross_day": lat.astype("M8[D]") != sat.astype("M8[D]"),
         "pool_in": pl["pool_in"][ml] | ps["pool_in"][ms],
         "day": day_ts[ps["day"][ms]],
-    })
+    }, copy=False)
     exceptions = _exceptions(L, S, X, exp_fee, day_ts, orders, prov_cats, nL)
     pool_out = _pool_out(L, S, X, end, cutoff, prov_cats)
     summary = _summary(L, S, X, P, exceptions, providers, days, nL)
@@ -839,45 +875,44 @@ def _with_ties(s: pd.DataFrame) -> pd.DataFrame:
 
 def _summary(L, S, X, P, exceptions, providers, days, nL) -> pd.DataFrame:
     """Per provider and day: both sides, every bucket, settlement and the identities."""
-    nd, npv = len(days), len(providers)
+    nd, npv, nb = len(days), len(providers), len(BUCKETS)
     size = npv * nd
-    pl, ps = X["L"], X["S"]
 
-    def cells(R, x):
-        ok = (R["prov"] >= 0) & (R["prov"] < npv) & (x["day"] >= 0)
-        return np.where(ok, R["prov"] * nd + x["day"], size)
+    def sums(R, x, keep, *values):
+        """Counts and exact sums per (provider-day, bucket, pool_in, kind) of kept rows."""
+        ok = keep & (R["prov"] >= 0) & (R["prov"] < npv) & (x["day"] >= 0)
+        code = (x["b"].astype(np.int64) * 2 + x["pool_in"]) * 2 + R["kind"]
+        key = np.where(ok, (R["prov"] * nd + x["day"]) * nb * 4 + code, size * nb * 4)
+        n = (size + 1) * nb * 4
+        shape = (size + 1, nb, 2, 2)
+        out = [np.bincount(key, minlength=n).reshape(shape)[:size]]
+        out += [_isum(key, v, n).reshape(shape)[:size] for v in values]
+        return out
 
-    cl, cs = cells(L, pl), cells(S, ps)
-
-    def add(cell, mask, values=None):
-        w = mask.astype(np.int64) if values is None else np.where(mask, values, 0)
-        return _isum(cell, w, size)
-
-    exc = np.array([_B[c] for c in CLASSES])
-    lexp = L["expected"]
-    la, sa = L["amount"], S["amount"]
-    sin = ps["in"]
+    lc, la = sums(L, X["L"], L["expected"], L["amount"])
+    sc, sa, sf = sums(S, X["S"], np.ones(S["n"], bool), S["amount"], S["fee"])
+    exc = [_B[c] for c in CLASSES]
+    m, t = _B["matched"], _B["timing"]
     out = {
         "provider": np.repeat(np.asarray(providers, dtype=object), nd),
         "day": np.tile(days.to_numpy(), npv),
-        "ledger_n": add(cl, pl["in"] & lexp),
-        "ledger_fen": add(cl, pl["in"] & lexp, la),
-        "statement_n": add(cs, sin),
-        "statement_fen": add(cs, sin, sa),
-        "matched_n": add(cs, ps["b"] == _B["matched"]),
-        "matched_ledger_fen": add(cl, lexp & (pl["b"] == _B["matched"]), la),
-        "matched_statement_fen": add(cs, ps["b"] == _B["matched"], sa),
-        "exceptions_ledger_fen": add(cl, lexp & np.isin(pl["b"], exc), la),
-        "exceptions_statement_fen": add(cs, np.isin(ps["b"], exc), sa),
-        "pool_in_ledger_fen": add(cl, pl["pool_in"] & lexp, la),
-        "pool_out_ledger_fen": add(cl, lexp & (pl["b"] == _B["timing"]), la),
-        "pool_in_statement_fen": add(cs, ps["pool_in"], sa),
-        "pool_out_statement_fen": add(cs, ps["b"] == _B["timing"], sa),
-        "pool_out_n": add(cl, lexp & (pl["b"] == _B["timing"]))
-        + add(cs, ps["b"] == _B["timing"]),
-        "gross_fen": add(cs, sin & (S["kind"] == _PAY), sa),
-        "refunds_fen": -add(cs, sin & (S["kind"] == _REF), sa),
-        "fee_fen": add(cs, sin, S["fee"]),
+        "ledger_n": lc[:, :, 0].sum(axis=(1, 2)),
+        "ledger_fen": la[:, :, 0].sum(axis=(1, 2)),
+        "statement_n": sc[:, :, 0].sum(axis=(1, 2)),
+        "statement_fen": sa[:, :, 0].sum(axis=(1, 2)),
+        "matched_n": sc[:, m].sum(axis=(1, 2)),
+        "matched_ledger_fen": la[:, m].sum(axis=(1, 2)),
+        "matched_statement_fen": sa[:, m].sum(axis=(1, 2)),
+        "exceptions_ledger_fen": la[:, exc].sum(axis=(1, 2, 3)),
+        "exceptions_statement_fen": sa[:, exc].sum(axis=(1, 2, 3)),
+        "pool_in_ledger_fen": la[:, :, 1].sum(axis=(1, 2)),
+        "pool_out_ledger_fen": la[:, t].sum(axis=(1, 2)),
+        "pool_in_statement_fen": sa[:, :, 1].sum(axis=(1, 2)),
+        "pool_out_statement_fen": sa[:, t].sum(axis=(1, 2)),
+        "pool_out_n": lc[:, t].sum(axis=(1, 2)) + sc[:, t].sum(axis=(1, 2)),
+        "gross_fen": sa[:, :, 0, _PAY].sum(axis=1),
+        "refunds_fen": -sa[:, :, 0, _REF].sum(axis=1),
+        "fee_fen": sf[:, :, 0].sum(axis=(1, 2)),
     }
     s = pd.DataFrame(out)
     s["net_fen"] = s["gross_fen"] - s["refunds_fen"] - s["fee_fen"]
@@ -893,17 +928,17 @@ def _summary(L, S, X, P, exceptions, providers, days, nL) -> pd.DataFrame:
     return _with_ties(s)
 
 
-def _isum(cell: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Exact int64 sums of ``values`` per cell, ``cell == size`` being a discard cell.
+def _isum(key: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Exact int64 sums of ``values`` per ``key`` in ``[0, n)``.
 
     ``np.bincount`` sums in float64, exact below 2**53: split each value into 24-bit
     halves so both partial sums stay far below that; otherwise sum with pandas.
     """
-    v = values.astype(np.int64)
+    v = values.astype(np.int64, copy=False)
     hi = v >> 24
     if len(v) < 2**28 and int(np.abs(hi).sum()) < 2**52:
-        lo = np.bincount(cell, (v & 0xFFFFFF).astype(np.float64), minlength=size + 1)
-        hs = np.bincount(cell, hi.astype(np.float64), minlength=size + 1)
-        return ((hs.astype(np.int64) << 24) + lo.astype(np.int64))[:size]
-    s = pd.Series(v).groupby(cell).sum()
-    return s.reindex(np.arange(size), fill_value=0).to_numpy(np.int64)
+        lo = np.bincount(key, (v & 0xFFFFFF).astype(np.float64), minlength=n)
+        hs = np.bincount(key, hi.astype(np.float64), minlength=n)
+        return (hs.astype(np.int64) << 24) + lo.astype(np.int64)
+    s = pd.Series(v).groupby(key).sum()
+    return s.reindex(np.arange(n), fill_value=0).to_numpy(np.int64)

@@ -375,6 +375,25 @@ def test_timing_goes_to_the_pool_and_clears_next_day():
     assert row["ledger_ties"] and row["statement_ties"]
 
 
+def test_gateway_row_before_the_mall_pools_on_the_statement_side():
+    # The gateway bills 23:59:50 on the 11th; the mall records the payment at 00:00:05.
+    o = orders([pay("W1", 10000, 24 * 60 + 0.1)])
+    s = statements([("alipay", "T1", "W1", None, 10000, 23 * 60 + 59.8, None)])
+    d1 = reconcile(o, NO_REFUNDS, s, **DAY)
+    assert buckets(d1) == ["outside", "timing"] and d1.exceptions.empty
+    assert d1.pool["side"].tolist() == ["statement"]
+    again = reconcile(o, NO_REFUNDS, s, **DAY, pool=d1.pool)  # the pool row is on the bill
+    pd.testing.assert_frame_equal(again.summary, d1.summary)
+    assert len(again.items) == 2  # not counted twice
+    d2 = reconcile(o, NO_REFUNDS, s.iloc[:0], start="2026-11-12", end="2026-11-12",
+                   pool=d1.pool)
+    row = d2.summary.set_index("provider").loc["alipay"]
+    assert (row["ledger_fen"], row["statement_fen"], row["pool_in_statement_fen"]) == (
+        10000, 0, 10000)
+    assert d2.matched["pool_in"].tolist() == [True] and d2.pool.empty
+    assert row["ledger_ties"] and row["statement_ties"]
+
+
 def test_pool_items_escalate_after_max_age():
     o = orders([pay("W1", 10000, 23 * 60 + 50)])
     empty = statements([("alipay", "T0", "W0", None, 1, -10_000, None)]).iloc[:0]
