@@ -113,9 +113,12 @@ class Reconciliation:
         ``fee_fen``, ``bucket`` (one of :data:`BUCKETS`), ``pair`` (``items`` position
         of the counterpart or -1), ``pool_in`` (an open item of an earlier period).
     matched : DataFrame
-        One row per pair in bucket ``matched``: ids, both times and amounts, ``fee_fen``,
-        ``expected_fee_fen``, ``pass`` (key / order_amount / amount_time), ``cross_day``
-        (the two sides fall on different days), ``pool_in``.
+        One row per pair in bucket ``matched``, in bill order: ``provider`` and ``kind``
+        (categorical), ``merchant_order_id``, ``refund_id``, ``txn_id``,
+        ``statement_order_id`` (the bill's id where a fallback pass paired the rows),
+        both times and amounts, ``diff_fen``, ``fee_fen``, ``expected_fee_fen``, ``pass``
+        (key / order_amount / amount_time), ``cross_day`` (the sides fall on different
+        days), ``pool_in``, ``day``.
     exceptions : DataFrame
         One row per exception (a pair counts once): ``class``, ids, ``ledger_fen``,
         ``statement_fen``, ``diff_fen`` (statement − ledger), fees, ``day``,
