@@ -341,7 +341,8 @@ def rfm_table(
     as_of : date-like
         Snapshot day: purchases paid and refunds made on or before it count (a timestamp
         with a time of day cuts at that instant; tz-aware values are converted to
-        Asia/Shanghai).
+        Asia/Shanghai). Later refunds are not known yet and are ignored; earlier refunds
+        of unknown, unpaid or cancelled orders go to ``unmatched_refunds``.
     basis : {"rfm", "model"}
         ``"rfm"``: recency_days, frequency, monetary_fen, paid_fen, refunded_fen, orders,
         first_purchase, last_purchase, tenure_days. ``"model"``: the BG/NBD inputs of
@@ -350,6 +351,8 @@ def rfm_table(
         ``T`` = as_of period - first period (both divided by ``freq_multiplier``),
         ``monetary_value`` = mean net fen of the repeat periods (0 without repeats); with
         ``include_first_transaction`` the first period counts too (frequency = periods).
+        Unlike lifetimes, purchases after ``as_of`` in its own period are left out, refunds
+        net against their orders, and net <= 0 orders are reported in ``excluded``.
     frequency : {"orders", "days"}
         ``basis="rfm"``: count distinct paid orders, or distinct purchase days (a day is
         one occasion; its net is the sum over its orders).
@@ -1018,7 +1021,6 @@ def rfm_segments(
     >>> import pandas as pd
     >>> s = pd.DataFrame({"customer_id": ["A", "B"], "r_score": [5, 1], "f_score": [5, 1],
     ...                   "m_score": [5, 2]})
-    >>> g = rfm_segments(s)  # doctest: +SKIP
     >>> import warnings
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
