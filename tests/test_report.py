@@ -75,6 +75,13 @@ def test_weekly_report_records_what_the_library_computes(mall_dir, tmp_path):
     assert got["promo_id"].tolist() == review["promo_id"].tolist() == ["P20251021"]  # 双11
     assert got["lift"].to_numpy() == pytest.approx(review["lift"].to_numpy())
     assert got["net_iroi"].to_numpy() == pytest.approx(review["net_iroi"].to_numpy())
+    # Reconciliation of the week: the same call gives the recorded exception count.
+    from mallkit.reconcile import reconcile
+
+    rec = reconcile(mall["orders"], mall["refunds"], mall["statements"], start="2025-11-10",
+                    end="2025-11-16")
+    assert res.records["reconciliation"]["exceptions"] == int(rec.totals["exceptions_n"].sum())
+    assert res.records["reconciliation"]["ties_out"] is True
     html = res.html.read_text()
     assert "report.load_mall" not in html  # no code in the reader's HTML
     assert "data_dir" not in html  # nor the parameter cells
