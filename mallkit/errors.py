@@ -30,6 +30,7 @@ __all__ = [
     "MoneyError",
     "PeriodError",
     "PromotionError",
+    "RFMError",
     "ReconciliationError",
     "SchemaError",
 ]
@@ -126,3 +127,13 @@ class BillFormatError(MallkitError, ValueError):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+class RFMError(MallkitError, ValueError):
+    """An RFM option, threshold table or segment map is invalid (the message says which).
+
+    Raised by :mod:`mallkit.rfm` (``basis``, ``frequency``, ``freq``, ``bins``, ``method``,
+    a ``thresholds`` table whose intervals do not meet) and :mod:`mallkit.segments` (a
+    scheme, ``split`` or ``lang`` that does not exist; a custom map that is not a partition
+    of the score cells, with the gaps, overlaps and unreachable segments listed).
+    """

@@ -47,7 +47,7 @@ try:  # pyarrow (a mallkit dependency) probes Arrow-backed text ids without Pyth
 except ImportError:  # pragma: no cover
     pa = pc = None
 
-from mallkit.errors import MallkitError, MissingColumnsError, PeriodError, SchemaError
+from mallkit.errors import MissingColumnsError, PeriodError, RFMError, SchemaError
 from mallkit.schema import ORDER_STATUSES, PAID_STATUSES
 
 # The public names of mallkit.segments, re-exported lazily by __getattr__ at the end.
@@ -76,10 +76,6 @@ __all__ = [
 TZ = "Asia/Shanghai"
 MAX_EXAMPLES = 5
 METRICS = ("recency", "frequency", "monetary")
-
-
-class RFMError(MallkitError, ValueError):
-    """An RFM option, threshold table or segment map is invalid (the message says which)."""
 
 
 class RFMWarning(UserWarning):

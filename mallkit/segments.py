@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mallkit.errors import RFMError
 from mallkit.rfm import (
     METRICS,
-    RFMError,
     RFMScores,
     RFMTable,
     RFMWarning,
@@ -222,7 +222,7 @@ def segment_cells(scheme_map: pd.DataFrame, /, *, bins: int = 5) -> pd.DataFrame
     >>> segment_cells(bad, bins=2)
     Traceback (most recent call last):
     ...
-    mallkit.rfm.RFMError: segment map is not a partition ... gaps (2 cells ...): R2F1M1, R2F2M1
+    mallkit.errors.RFMError: segment map is not a partition ... gaps (2 cells ...): R2F1M1, R2F2M1
     """
     bins = _check_bins(bins)
     _require(scheme_map, ["segment", *_BOX], "segment map")

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import mallkit.errors
 from mallkit.datasets import make_sample_mall
 from mallkit.errors import MallkitError, MissingColumnsError, PeriodError, SchemaError
 from mallkit.rfm import RFMError, RFMWarning, rfm_scores, rfm_table
@@ -303,6 +304,7 @@ def test_rfm_table_as_of_before_all_data_and_bad_options():
     with pytest.raises(RFMError, match="frequency must be 'orders' or 'days'"):
         rfm_table(ORDERS, as_of="2025-06-30", frequency="weeks")
     assert issubclass(RFMError, MallkitError) and issubclass(RFMError, ValueError)
+    assert RFMError is mallkit.errors.RFMError  # defined there, re-exported by mallkit.rfm
 
 
 # ----------------------------------------------------------------------------- basis="model"
