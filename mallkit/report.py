@@ -617,3 +617,35 @@ def recon_tables(rec, /, *, lang: str = "zh") -> tuple:
             label("explanation", "说明", lang=lang): e["note"].fillna(""),
         })
     return status, open_.style.hide(axis="index")
+
+
+_LEVELS = ("stockout", "below_safety", "reorder", "slow_moving", "overstock", "ok")
+
+
+def stock_tables(warnings_: pd.DataFrame, /, *, n: int = 15, lang: str = "zh") -> tuple:
+    """Reader's tables of :func:`mallkit.inventory.inventory_warnings`: SKUs per warning
+    level, and the ``n`` most urgent actionable warnings (缺货, 低于安全库存, 需补货) with
+    their reason and suggested order."""
+    from mallkit.fonts import label
+
+    w = warnings_
+    names = w.drop_duplicates("level").set_index("level")["level_cn"]
+    counts = w["level"].value_counts().reindex(_LEVELS, fill_value=0)
+    levels = pd.DataFrame({
+        label("level", "预警级别", lang=lang): [names.get(lv, lv) if lang == "zh" else lv
+                                            for lv in counts.index],
+        label("SKUs", "SKU 数", lang=lang): counts.to_numpy(),
+    }).style.hide(axis="index")
+    act = w[w["level"].isin(_LEVELS[:3])].copy()
+    act["rank"] = act["level"].map({lv: i for i, lv in enumerate(_LEVELS)})
+    act = act.sort_values(["rank", "days_of_cover", "sku"]).head(n)
+    urgent = pd.DataFrame({
+        "SKU": act["sku"], label("category", "品类", lang=lang): act["category"],
+        label("level", "级别", lang=lang): act["level_cn"] if lang == "zh" else act["level"],
+        label("on hand", "在库", lang=lang): act["on_hand"],
+        label("on order", "在途", lang=lang): act["on_order"],
+        label("days of cover", "可售天数", lang=lang): act["days_of_cover"].map("{:.1f}".format),
+        label("suggested order", "建议补货", lang=lang): act["suggested_qty"],
+        label("why", "原因", lang=lang): act["reason"],
+    }).style.hide(axis="index")
+    return levels, urgent

@@ -82,6 +82,13 @@ def test_weekly_report_records_what_the_library_computes(mall_dir, tmp_path):
                     end="2025-11-16")
     assert res.records["reconciliation"]["exceptions"] == int(rec.totals["exceptions_n"].sum())
     assert res.records["reconciliation"]["ties_out"] is True
+    # Inventory warnings on the week's last day, as the library computes them.
+    from mallkit import demand, inventory
+
+    stock = inventory.inventory_warnings(mall["inventory"], demand.daily_sales(
+        mall["order_lines"], mall["orders"]), mall["products"], as_of="2025-11-16",
+        promotions=mall["promotions"])
+    assert res.records["stock_levels"] == stock["level"].value_counts().to_dict()
     html = res.html.read_text()
     assert "report.load_mall" not in html  # no code in the reader's HTML
     assert "data_dir" not in html  # nor the parameter cells
