@@ -23,11 +23,22 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from mallkit.errors import MissingColumnsError, RFMError
 from mallkit.fonts import label
+from mallkit.segments import ENTERED, LEFT
 
-__all__ = ["daily_gmv", "lift_plot", "mix_bar", "pace_chart", "roi_surface"]
+__all__ = [
+    "daily_gmv",
+    "lift_plot",
+    "migration_heatmap",
+    "mix_bar",
+    "pace_chart",
+    "rfm_heatmap",
+    "roi_surface",
+    "segment_bar",
+]
 
 _YUAN = FuncFormatter(lambda v, _: f"{v / 100:,.0f}")  # fen on the axis, yuan on the tick
 
@@ -257,6 +268,217 @@ def pace_chart(report, /, *, level: str = "total", key: str = "all", period: str
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+# ------------------------------------------------------------------------ rfm
+def _need_cols(df, cols: list[str], table: str) -> None:
+    """Raise MissingColumnsError naming ``table`` and the columns it lacks."""
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        present = [str(c) for c in df.columns]
+        raise MissingColumnsError(
+            f"table '{table}' is missing column(s) {', '.join(missing)}; "
+            f"columns present: {', '.join(present) or '(none)'}",
+            table=table, column=missing[0], missing=missing, present=present)
+
+
+def _cell_text(ax, vals: np.ndarray, fmt) -> None:
+    """Write each finite cell's value on an ``imshow`` grid, white on the darker cells."""
+    top = np.nanmax(vals) if np.isfinite(vals).any() else 0.0
+    for (i, j), v in np.ndenumerate(vals):
+        if np.isfinite(v):
+            ax.text(j, i, fmt(v), ha="center", va="center", fontsize=8,
+                    color="white" if top > 0 and v > 0.6 * top else "black")
+
+
+def rfm_heatmap(scores, /, *, value: str = "both", bins: int | None = None,
+                r_col: str = "r_score", f_col: str = "f_score",
+                monetary_col: str = "monetary_fen", lang: str = "zh") -> Figure:
+    """R x F heat map of customers, and of their mean monetary value, from RFM scores.
+
+    Rows are the R score (5 = most recent, at the top), columns the F score (5 = most
+    frequent, at the right), so the best customers sit in the top right corner. Each cell
+    shows the number of customers with that (R, F) score, or their mean net spend in
+    yuan (blank where the cell has no customer).
+
+    Parameters
+    ----------
+    scores : RFMScores, Segments or DataFrame
+        :func:`mallkit.rfm.rfm_scores` output (or its ``customers`` frame).
+    value : {"both", "customers", "monetary"}
+        Panels to draw: customer counts, mean monetary, or both side by side.
+    bins : int, optional
+        Score range; default from ``scores.thresholds``, else 5 (or the largest score).
+    r_col, f_col, monetary_col : str
+        Columns of the scores and of the net spend in fen.
+    lang : {"zh", "en"}
+        Label language (Chinese only once :func:`mallkit.fonts.use_cjk_font` found a font).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> s = pd.DataFrame({"r_score": [5, 5, 1], "f_score": [5, 5, 2],
+    ...                   "monetary_fen": [1000, 3000, 500]})
+    >>> fig = rfm_heatmap(s, lang="en")
+    >>> counts = fig.axes[0].images[0].get_array()  # [R - 1, F - 1]
+    >>> int(counts[4, 4]), int(counts[0, 1]), float(fig.axes[1].images[0].get_array()[4, 4])
+    (2, 1, 20.0)
+    """
+    if value not in ("both", "customers", "monetary"):
+        raise RFMError(f"rfm_heatmap: value must be 'both', 'customers' or 'monetary', "
+                       f"got {value!r}")
+    df = getattr(scores, "customers", scores)
+    need = [r_col, f_col] + ([monetary_col] if value != "customers" else [])
+    _need_cols(df, need, "scores")
+    r = df[r_col].to_numpy(dtype=np.int64)
+    f = df[f_col].to_numpy(dtype=np.int64)
+    if bins is None:
+        th = getattr(scores, "thresholds", None)
+        bins = (int(th["score"].max()) if th is not None else
+                max(5, int(r.max(initial=0)), int(f.max(initial=0))))
+    if (bad := (r < 1) | (r > bins) | (f < 1) | (f > bins)).any():
+        rows = df.index[bad][:5].tolist()
+        raise RFMError(f"rfm_heatmap: columns '{r_col}'/'{f_col}' need scores in 1..{bins}; "
+                       f"{int(bad.sum())} row(s) are not, e.g. index {rows}")
+    cell = (r - 1) * bins + (f - 1)
+    counts = np.bincount(cell, minlength=bins * bins).reshape(bins, bins)  # [R - 1, F - 1]
+    panels = []
+    if value != "monetary":
+        panels.append((counts.astype(float), "Blues", lambda v: f"{v:,.0f}",
+                       label("Customers by R x F score", "各 R×F 分客户数", lang=lang),
+                       label("customers", "客户数", lang=lang)))
+    if value != "customers":
+        sums = np.zeros(bins * bins, dtype=np.int64)
+        np.add.at(sums, cell, df[monetary_col].to_numpy(dtype=np.int64))  # exact fen sums
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(counts > 0, sums.reshape(bins, bins) / counts, np.nan) / 100
+        panels.append((mean, "Oranges", lambda v: f"{v:,.0f}",
+                       label("Mean monetary by R x F score (yuan)", "各 R×F 分平均消费额（元）",
+                             lang=lang),
+                       label("mean net spend (yuan)", "平均净消费额（元）", lang=lang)))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 4.6), squeeze=False)
+    ticks = [str(k) for k in range(1, bins + 1)]
+    for ax, (vals, cmap, fmt, title, unit) in zip(axes[0], panels, strict=True):
+        im = ax.imshow(vals, origin="lower", cmap=cmap, aspect="equal")
+        _cell_text(ax, vals, fmt)
+        ax.set_xticks(range(bins), ticks)
+        ax.set_yticks(range(bins), ticks)
+        ax.set_xlabel(label("F score (5 = most frequent)", "F 分（5 = 购买最频繁）", lang=lang))
+        ax.set_ylabel(label("R score (5 = most recent)", "R 分（5 = 最近购买）", lang=lang))
+        ax.set_title(title)
+        fig.colorbar(im, ax=ax, label=unit, shrink=0.85)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def segment_bar(summary: pd.DataFrame, /, *, lang: str = "zh") -> Figure:
+    """Segment sizes: customers and share of revenue per segment, side by side.
+
+    Bars follow the order of ``summary`` (the scheme's order), first segment on top; the
+    left bars are labelled with the customer share, the right ones with the revenue share.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`mallkit.segments.segment_summary` output (segment, customers, share,
+        revenue_share).
+    lang : {"zh", "en"}
+        Label language; segment names are drawn as they are in ``summary``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> summ = pd.DataFrame({"segment": ["Champions", "Lost"], "customers": [30, 70],
+    ...                      "share": [0.3, 0.7], "revenue_share": [0.8, 0.2]})
+    >>> fig = segment_bar(summ, lang="en")
+    >>> [float(p.get_width()) for p in fig.axes[0].patches]
+    [30.0, 70.0]
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    [' 30 (30.0%)', ' 70 (70.0%)']
+    """
+    _need_cols(summary, ["segment", "customers", "share", "revenue_share"], "summary")
+    names = summary["segment"].astype(str).tolist()
+    n, y = len(names), np.arange(len(summary))
+    cust = summary["customers"].to_numpy(dtype=float)
+    rev = summary["revenue_share"].to_numpy(dtype=float)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 0.38 * n + 1.6), sharey=True)
+    left.barh(y, cust, color="tab:blue")
+    for yi, c, s in zip(y, cust, summary["share"].to_numpy(dtype=float), strict=True):
+        left.text(c, yi, f" {c:,.0f} ({s:.1%})", va="center", fontsize=8)
+    right.barh(y, np.nan_to_num(rev), color="tab:orange")
+    for yi, v in zip(y, rev, strict=True):
+        right.text(0 if np.isnan(v) else v, yi, f" {v:.1%}" if np.isfinite(v) else " –",
+                   va="center", fontsize=8)
+    left.set_yticks(y, names)
+    left.invert_yaxis()  # first segment of the scheme on top (the axis is shared)
+    right.xaxis.set_major_formatter(PercentFormatter(1.0))
+    left.set_xlabel(label("customers", "客户数", lang=lang))
+    right.set_xlabel(label("share of net revenue", "净收入占比", lang=lang))
+    left.set_title(label("Customers per segment", "各分层客户数", lang=lang))
+    right.set_title(label("Revenue share per segment", "各分层收入占比", lang=lang))
+    for ax in (left, right):
+        ax.margins(x=0.25)  # room for the value labels
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def migration_heatmap(migration, /, *, lang: str = "zh") -> Figure:
+    """Heat map of :func:`mallkit.segments.segment_migration`: where each segment went.
+
+    Rows are the segments of the earlier snapshot (plus customers who entered), columns
+    those of the later one (plus customers who left); a cell is the share of its row
+    (``Migration.shares``), labelled where any customer moved. Row labels carry the row's
+    customer count; the diagonal is who stayed.
+
+    Parameters
+    ----------
+    migration : Migration
+        :func:`mallkit.segments.segment_migration` output (``shares`` and ``counts``).
+    lang : {"zh", "en"}
+        Label language; segment names are drawn as they are in ``migration``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from mallkit.segments import segment_migration
+    >>> b = pd.DataFrame({"customer_id": ["A", "B", "C"], "segment": ["new", "new", "lost"]})
+    >>> a = pd.DataFrame({"customer_id": ["A", "C", "D"], "segment": ["loyal", "lost", "new"]})
+    >>> fig = migration_heatmap(segment_migration(b, a), lang="en")
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['lost (1)', 'new (2)', 'loyal (0)', '(entered) (1)']
+    >>> fig.axes[0].images[0].get_array()[1].tolist()  # new: half to loyal, half left
+    [0.0, 0.0, 0.5, 0.5]
+    """
+    shares, counts = migration.shares, migration.counts
+    vals = shares.to_numpy(dtype=float)
+    nrow, ncol = vals.shape
+    fig, ax = plt.subplots(figsize=(0.8 * ncol + 3.2, 0.5 * nrow + 2.2))
+    im = ax.imshow(vals, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    moved = counts.to_numpy() > 0
+    for (i, j), v in np.ndenumerate(vals):
+        if moved[i, j]:
+            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7,
+                    color="white" if v > 0.6 else "black")
+    edge = {ENTERED: label(ENTERED, "（新进入）", lang=lang),
+            LEFT: label(LEFT, "（离开）", lang=lang)}
+    rows = [f"{edge.get(str(r), r)} ({n:,})"
+            for r, n in zip(shares.index, counts.sum(axis=1), strict=True)]
+    ax.set_yticks(range(nrow), rows)
+    ax.set_xticks(range(ncol), [edge.get(str(c), str(c)) for c in shares.columns],
+                  rotation=45, ha="right")
+    ax.set_ylabel(label("segment before (customers)", "前期分层（客户数）", lang=lang))
+    ax.set_xlabel(label("segment after", "后期分层", lang=lang))
+    ax.set_title(label("Segment migration (share of each row)", "分层迁移（行占比）", lang=lang))
+    fig.colorbar(im, ax=ax, format=PercentFormatter(1.0), shrink=0.85)
     fig.tight_layout()
     plt.close(fig)
     return fig
