@@ -41,9 +41,11 @@ __all__ = [
     "ENTERED",
     "LEFT",
     "Migration",
+    "SegmentChange",
     "Segments",
     "rfm_segments",
     "segment_cells",
+    "segment_change",
     "segment_map",
     "segment_migration",
     "segment_names",
@@ -533,3 +535,71 @@ def segment_migration(
     })
     summary["net_change"] = summary["after"] - summary["before"]
     return Migration(cdf, shares, flows, summary)
+
+
+# --------------------------------------------------------------------- period over period
+@dataclass(frozen=True)
+class SegmentChange:
+    """Result of :func:`segment_change`: segments now and at the previous date.
+
+    Attributes
+    ----------
+    now, before : Segments
+        The two snapshots, scored on the **same** thresholds (those of ``now``), so a
+        customer moves only when their own behaviour changed, not the cut points.
+    summary : DataFrame
+        :func:`segment_summary` of ``now``.
+    migration : Migration
+        :func:`segment_migration` from ``before`` to ``now``.
+    thresholds : DataFrame
+        The thresholds both snapshots used.
+    """
+
+    now: Segments
+    before: Segments
+    summary: pd.DataFrame
+    migration: Migration
+    thresholds: pd.DataFrame
+
+
+def segment_change(
+    orders: pd.DataFrame,
+    refunds: pd.DataFrame | None = None,
+    /,
+    *,
+    as_of: Any,
+    previous: Any,
+    scheme: str | pd.DataFrame = "cn8",
+    lang: str | None = None,
+    bins: int = 5,
+) -> SegmentChange:
+    """Segments at ``as_of`` and at ``previous``, their sizes and how customers moved.
+
+    Both snapshots are RFM tables of all history up to their date (cumulative, so a
+    customer who stops buying moves to a lapsed segment rather than leaving), scored on
+    the thresholds of the ``as_of`` snapshot.
+
+    Examples
+    --------
+    >>> from mallkit.datasets import make_sample_mall
+    >>> m = make_sample_mall(seed=0, start="2025-06-01", end="2025-11-30", n_customers=2000)
+    >>> ch = segment_change(m["orders"], m["refunds"], as_of="2025-12-01",
+    ...                     previous="2025-11-01", lang="en")
+    >>> int(ch.migration.counts.to_numpy().sum()) == len(ch.now.customers) + int(
+    ...     ch.migration.counts["(left)"].sum())
+    True
+    """
+    from mallkit.rfm import rfm_scores, rfm_table
+
+    t_now = rfm_table(orders, refunds, as_of=as_of)
+    s_now = rfm_scores(t_now, bins=bins)
+    t_before = rfm_table(orders, refunds, as_of=previous)
+    with warnings.catch_warnings():  # inherited cut points: an empty score is no news here
+        warnings.simplefilter("ignore", RFMWarning)
+        s_before = rfm_scores(t_before, bins=bins, method="thresholds",
+                              thresholds=s_now.thresholds)
+    now = rfm_segments(s_now, scheme=scheme, lang=lang, bins=bins)
+    before = rfm_segments(s_before, scheme=scheme, lang=lang, bins=bins)
+    return SegmentChange(now=now, before=before, summary=segment_summary(now, t_now),
+                         migration=segment_migration(before, now),
+                         thresholds=s_now.thresholds)

@@ -333,3 +333,28 @@ def test_rfm_re_exports_the_segment_api_lazily():
             "from mallkit.rfm import *\n"
             "assert 'mallkit.segments' in sys.modules and callable(segment_migration)\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_segment_change_uses_one_set_of_thresholds():
+    from mallkit.datasets import make_sample_mall
+    from mallkit.rfm import rfm_scores, rfm_table
+    from mallkit.segments import segment_change
+
+    m = make_sample_mall(seed=2, start="2025-05-01", end="2025-11-30", n_customers=1500)
+    with pytest.warns(RFMWarning):  # most customers bought once: F cut points collapse
+        ch = segment_change(m["orders"], m["refunds"], as_of="2025-12-01",
+                            previous="2025-11-01")
+    # The earlier snapshot is scored on the later one's thresholds, recomputed here.
+    with pytest.warns(RFMWarning):
+        now = rfm_scores(rfm_table(m["orders"], m["refunds"], as_of="2025-12-01"))
+    pd.testing.assert_frame_equal(ch.thresholds, now.thresholds)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)
+        before = rfm_scores(rfm_table(m["orders"], m["refunds"], as_of="2025-11-01"),
+                            method="thresholds", thresholds=now.thresholds)
+    assert len(ch.before.customers) == len(before.customers)
+    # Migration identities: every customer of either snapshot is counted once.
+    counts = ch.migration.counts
+    assert counts.drop(index="(entered)").sum(axis=1).sum() == len(ch.before.customers)
+    assert counts.drop(columns="(left)").sum().sum() == len(ch.now.customers)
+    assert ch.summary["customers"].sum() == len(ch.now.customers)
