@@ -25,12 +25,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from mallkit.errors import MissingColumnsError, RFMError
+from mallkit.errors import InventoryError, MissingColumnsError, RFMError
 from mallkit.fonts import label
 from mallkit.segments import ENTERED, LEFT
 
 __all__ = [
     "daily_gmv",
+    "days_of_cover",
     "lift_plot",
     "migration_heatmap",
     "mix_bar",
@@ -38,6 +39,7 @@ __all__ = [
     "rfm_heatmap",
     "roi_surface",
     "segment_bar",
+    "warning_summary",
 ]
 
 _YUAN = FuncFormatter(lambda v, _: f"{v / 100:,.0f}")  # fen on the axis, yuan on the tick
@@ -479,6 +481,186 @@ def migration_heatmap(migration, /, *, lang: str = "zh") -> Figure:
     ax.set_xlabel(label("segment after", "后期分层", lang=lang))
     ax.set_title(label("Segment migration (share of each row)", "分层迁移（行占比）", lang=lang))
     fig.colorbar(im, ax=ax, format=PercentFormatter(1.0), shrink=0.85)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+# ------------------------------------------------------------------------ inventory
+#: Levels of :func:`warning_summary`, most urgent first, coloured red → green
+#: (ColorBrewer RdYlGn); levels outside these (rows with incomplete data) are grey.
+_STOCK_LEVELS = ("stockout", "below_safety", "reorder", "slow_moving", "overstock", "ok")
+_STOCK_COLOURS = ("#d73027", "#f46d43", "#fdae61", "#fee08b", "#a6d96a", "#1a9850")
+_CLASS_NAMES = {"abc_xyz": ("ABC–XYZ class", "ABC–XYZ 分类"),
+                "demand_class": ("demand class", "需求类型"), "category": ("category", "品类")}
+
+
+def days_of_cover(warnings: pd.DataFrame, /, *, by: str = "abc_xyz", cap_days: float = 180.0,
+                  overstock_days: float | None = 90.0, lang: str = "zh") -> Figure:
+    """Days of cover (可售天数) per SKU class, from :func:`mallkit.inventory.inventory_warnings`.
+
+    One point per SKU (jittered sideways, deterministically) over a box per class (median
+    and quartiles, whiskers at 1.5 IQR). Covers above ``cap_days`` and SKUs without
+    demand (infinite cover) are drawn at ``cap_days`` as red triangles, so a few
+    years-long covers do not flatten the chart; the box statistics use the capped
+    values. Reference lines: the median lead time of the SKUs drawn and the overstock
+    threshold (inventory_warnings' ``overstock_days``, applied there to the cover of on
+    hand + on order; not drawn when above ``cap_days``). SKUs without a stock record
+    (cover NaN) are not drawn and their number is stated in the title.
+
+    Parameters
+    ----------
+    warnings : pandas.DataFrame
+        Needs ``days_of_cover`` and the ``by`` column; uses ``lead_time_days`` if present.
+    by : str, default "abc_xyz"
+        The class column (e.g. ``"demand_class"``, ``"category"``); classes sorted by name.
+    cap_days : float, default 180
+        Top of the axis; longer covers are clipped to it.
+    overstock_days : float or None, default 90
+        Where to draw the overstock line (the value given to ``inventory_warnings``);
+        None for no line.
+    lang : {"zh", "en"}
+
+    Raises
+    ------
+    MissingColumnsError
+        A needed column is absent.
+    InventoryError
+        ``cap_days`` is not a positive finite number.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> w = pd.DataFrame({"sku": ["A", "B", "C", "D"], "abc_xyz": ["AX", "AX", "BZ", "CZ"],
+    ...                   "days_of_cover": [0.0, 5.5, 400.0, np.inf],
+    ...                   "lead_time_days": [7.0, 7.0, 14.0, 10.0]})
+    >>> fig = days_of_cover(w, lang="en")
+    >>> capped = [c for c in fig.axes[0].collections if c.get_gid() == "capped"][0]
+    >>> capped.get_offsets()[:, 1].tolist()  # 400 d and no demand, clipped to 180 d
+    [180.0, 180.0]
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:2]
+    ['median lead time 8.5 d', 'overstock 90 d']
+    """
+    _need_cols(warnings, ["days_of_cover", by], "warnings")
+    cap = float(cap_days)
+    if not (np.isfinite(cap) and cap > 0):
+        raise InventoryError(f"days_of_cover: cap_days must be a positive finite number of "
+                             f"days; got {cap_days!r}")
+    cover = warnings["days_of_cover"].to_numpy(dtype=float, na_value=np.nan)
+    cls = warnings[by].astype("str").fillna("(none)").to_numpy(dtype=object)
+    shown = ~np.isnan(cover)
+    classes = np.sort(pd.unique(cls[shown]).astype(str))
+    code = np.where(shown, pd.Categorical(cls, categories=classes).codes, -1)
+    k = len(classes)
+    y = np.minimum(cover, cap)
+    capped = shown & (cover > cap)  # inf (no demand) included
+    # sideways jitter from the golden-ratio sequence within each class: reproducible
+    rank = pd.Series(code).groupby(code).cumcount().to_numpy()
+    x = code + ((rank * 0.6180339887498949) % 1.0 - 0.5) * 0.5
+
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.8 * k + 2.5) + 2.5, 4.2))
+    if k:
+        ax.boxplot([y[code == i] for i in range(k)], positions=np.arange(k), widths=0.6,
+                   showfliers=False, manage_ticks=False, zorder=2,
+                   medianprops={"color": "black"}, boxprops={"color": "tab:gray"},
+                   whiskerprops={"color": "tab:gray"}, capprops={"color": "tab:gray"})
+    lt_med = np.nan
+    if "lead_time_days" in warnings.columns:
+        lt = warnings["lead_time_days"].to_numpy(dtype=float, na_value=np.nan)[shown]
+        lt_med = float(np.nanmedian(lt)) if np.isfinite(lt).any() else np.nan
+    if np.isfinite(lt_med):
+        ax.axhline(lt_med, color="tab:orange", ls="--", lw=1.2, gid="lead_time",
+                   label=label(f"median lead time {lt_med:.3g} d",
+                               f"提前期中位数 {lt_med:.3g} 天", lang=lang))
+    if overstock_days is not None and float(overstock_days) <= cap:
+        ax.axhline(overstock_days, color="tab:purple", ls="-.", lw=1.2, gid="overstock",
+                   label=label(f"overstock {overstock_days:g} d", f"超储线 {overstock_days:g} 天",
+                               lang=lang))
+    ax.axhline(cap, color="tab:gray", ls=":", lw=0.8)
+    ok = shown & ~capped
+    ax.scatter(x[ok], y[ok], s=10, color="tab:blue", alpha=0.5, lw=0, zorder=3, gid="cover",
+               label=label("SKU", "SKU", lang=lang))
+    if capped.any():
+        ax.scatter(x[capped], y[capped], s=18, marker="^", color="tab:red", alpha=0.7, lw=0,
+                   zorder=3, gid="capped",
+                   label=label(f"> {cap:g} d or no demand (capped)",
+                               f"超过 {cap:g} 天或无需求（截断）", lang=lang))
+    n = np.bincount(code[shown], minlength=k)
+    ax.set_xticks(np.arange(k), [f"{c}\n(n={m:,})" for c, m in zip(classes, n, strict=True)])
+    ax.set_xlim(-0.6, k - 0.4)
+    ax.set_ylim(0, cap * 1.05)
+    en, zh = _CLASS_NAMES.get(by, (by, by))
+    ax.set_xlabel(label(en, zh, lang=lang))
+    ax.set_ylabel(label("days of cover (on hand ÷ demand per day)", "可售天数（在库 ÷ 日需求）",
+                        lang=lang))
+    title = label(f"Days of cover by {en}", f"可售天数（按{zh}）", lang=lang)
+    hidden = int((~shown).sum())
+    if hidden:
+        title += label(f"\n{hidden:,} SKU{'s' * (hidden > 1)} without a stock record not shown",
+                       f"\n{hidden:,} 个 SKU 无库存记录，未画出", lang=lang)
+    ax.set_title(title)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def warning_summary(warnings: pd.DataFrame, /, *, lang: str = "zh") -> Figure:
+    """SKUs per warning level of :func:`mallkit.inventory.inventory_warnings`.
+
+    One bar per level in a fixed order, most urgent first: stockout 缺货, below_safety
+    低于安全库存, reorder 需补货, slow_moving 滞销, overstock 超储, ok 正常 (red → green;
+    empty levels keep their place), then any other level present — ``unknown_sku`` and
+    ``no_stock_record`` rows — in grey, so no SKU is left out. Each bar is labelled
+    with its count and share. Level names are the ``level_cn`` of the table (or
+    :data:`mallkit.inventory.LEVEL_CN`) when Chinese is wanted and can be drawn, the
+    level codes otherwise.
+
+    Raises
+    ------
+    MissingColumnsError
+        The table has no ``level`` column.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> w = pd.DataFrame({"sku": ["A", "B", "C", "D"],
+    ...                   "level": ["ok", "stockout", "reorder", "ok"]})
+    >>> fig = warning_summary(w, lang="en")
+    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    ['stockout', 'below_safety', 'reorder', 'slow_moving', 'overstock', 'ok']
+    >>> [int(p.get_height()) for p in fig.axes[0].patches]
+    [1, 0, 1, 0, 0, 2]
+    """
+    from mallkit.inventory import LEVEL_CN, LEVELS  # only this figure needs the module
+
+    _need_cols(warnings, ["level"], "warnings")
+    counts = warnings["level"].astype("str").fillna("(none)").value_counts()
+    extra = sorted(set(counts.index) - set(_STOCK_LEVELS),
+                   key=lambda lv: (LEVELS.index(lv) if lv in LEVELS else len(LEVELS), lv))
+    order = [*_STOCK_LEVELS, *extra]
+    n = counts.reindex(order, fill_value=0).to_numpy(dtype=np.int64)
+    cn = dict(LEVEL_CN)
+    if "level_cn" in warnings.columns:
+        pairs = warnings[["level", "level_cn"]].dropna().drop_duplicates("level")
+        cn.update(zip(pairs["level"].astype(str), pairs["level_cn"].astype(str), strict=True))
+    total = int(n.sum())
+
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(order) + 1.5), 3.8))
+    xs = np.arange(len(order))
+    ax.bar(xs, n, color=[*_STOCK_COLOURS, *["#bdbdbd"] * len(extra)], width=0.7, gid="levels")
+    for x, m in zip(xs, n, strict=True):
+        share = "" if not total else "\n<1%" if 0 < m < total / 100 else f"\n{m / total:.0%}"
+        ax.text(x, m, f"{m:,}{share}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(xs, [label(lv, cn.get(lv, lv), lang=lang) for lv in order])
+    ax.set_ylim(0, max(1, int(n.max(initial=0))) * 1.25)
+    ax.set_ylabel(label("SKUs", "SKU 数", lang=lang))
+    ax.set_title(label(f"SKUs by warning level ({total:,} SKUs)",
+                       f"各预警级别 SKU 数（共 {total:,} 个）", lang=lang))
+    ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     plt.close(fig)
     return fig
