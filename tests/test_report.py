@@ -89,6 +89,16 @@ def test_weekly_report_records_what_the_library_computes(mall_dir, tmp_path):
         mall["order_lines"], mall["orders"]), mall["products"], as_of="2025-11-16",
         promotions=mall["promotions"])
     assert res.records["stock_levels"] == stock["level"].value_counts().to_dict()
+    # RFM segments at the week's end, on the library's own call.
+    import warnings
+
+    from mallkit.segments import segment_change
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seg = segment_change(mall["orders"], mall["refunds"], as_of="2025-11-17",
+                             previous="2025-11-10", scheme="cn8", lang="zh")
+    assert res.records["segments"] == seg.summary.set_index("segment")["customers"].to_dict()
     html = res.html.read_text()
     assert "report.load_mall" not in html  # no code in the reader's HTML
     assert "data_dir" not in html  # nor the parameter cells
