@@ -98,6 +98,10 @@ def _check_params(name: str, params: dict) -> dict:
     data_dir = params.get("data_dir")
     if data_dir and not Path(data_dir).is_dir():
         raise ReportError(f"report {name!r}: data folder {data_dir!r} does not exist")
+    if data_dir and not any(Path(data_dir).glob("orders.*")):
+        raise ReportError(f"report {name!r}: data folder {data_dir!r} has no orders table "
+                          "(orders.parquet or orders.csv); write one with mallkit.io.write_mall "
+                          "or `mallkit sample --out DIR`")
     freq = REPORTS[name][1]
     if freq and "period" in params:
         try:

@@ -140,6 +140,10 @@ def test_cli_reports_bad_input_clearly(capsys, tmp_path):
     assert cli.main(["report", "monthly", "--data", str(tmp_path / "none"), "--out",
                      str(tmp_path)]) == 2
     assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["report", "weekly", "--data", str(tmp_path / "empty"), "--out",
+                     str(tmp_path)]) == 2
+    assert "has no orders table" in capsys.readouterr().err
 
 
 def test_cli_types_parameters_from_text(mall_dir, tmp_path, capsys):
