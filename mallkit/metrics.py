@@ -53,6 +53,8 @@ METRICS = ("gmv_fen", "net_gmv_fen", "refunds_fen", "orders", "buyers", "uv", "c
 #: Metrics that are money or counts (summable); the rest are ratios.
 AMOUNTS = ("gmv_fen", "net_gmv_fen", "refunds_fen", "orders", "buyers", "uv")
 YOY_LAG = pd.Timedelta(days=364)
+#: Channel of refunds whose order is not among the paid orders: kept, never dropped.
+UNKNOWN = "(unknown)"
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,8 @@ def daily_kpis(orders: pd.DataFrame, refunds: pd.DataFrame, traffic: pd.DataFram
     """One row per (date, channel): GMV, orders, buyers, UV, conversion, refunds.
 
     Days without orders or traffic are present with zeros (and NaN ratios), so charts
-    show gaps honestly.
+    show gaps honestly. Refunds of orders not held as paid appear under channel
+    ``(unknown)`` rather than vanish.
 
     Examples
     --------
@@ -246,11 +249,12 @@ def daily_kpis(orders: pd.DataFrame, refunds: pd.DataFrame, traffic: pd.DataFram
     g = p.groupby(["date", "channel"]).agg(gmv_fen=("paid_fen", "sum"), orders=("order_id", "size"),
                                            buyers=("customer_id", "nunique"))
     r = refunds[(refunds["refunded_at"] >= s) & (refunds["refunded_at"] < hi)]
-    r = r.merge(paid[["order_id", "channel"]], on="order_id", how="inner")
+    r = r.merge(paid[["order_id", "channel"]], on="order_id", how="left")
+    r["channel"] = r["channel"].fillna(UNKNOWN)  # a refund of an order we do not hold as paid
     rf = r.groupby([r["refunded_at"].dt.normalize().rename("date"), "channel"])["amount_fen"].sum()
     t = traffic[(traffic["date"] >= s) & (traffic["date"] < hi)]
     t = t.set_index(["date", "channel"])["uv"]
-    channels = sorted(set(paid["channel"]) | set(traffic["channel"]))
+    channels = sorted(set(paid["channel"]) | set(traffic["channel"]) | set(r["channel"]))
     grid = pd.MultiIndex.from_product([pd.date_range(s, e, freq="D", unit="us"), channels],
                                       names=["date", "channel"])
     out = g.reindex(grid, fill_value=0)

@@ -137,3 +137,14 @@ def test_unknown_sku_is_kept_as_unknown_category(mall):
                         start="2025-10-01", end="2025-11-30")
     assert cat["gmv_fen"].sum() == full["gmv_fen"].sum()
     assert "(unknown)" in set(cat["category"])
+
+
+def test_refund_of_an_unknown_order_is_kept():
+    refunds = pd.concat([_refunds(), pd.DataFrame({
+        "refund_id": ["R9"], "order_id": ["GONE"], "refunded_at": [pd.Timestamp("2026-11-13")],
+        "amount_fen": [700]})], ignore_index=True)
+    d = daily_kpis(_orders(), refunds, _traffic(), **WEEK)
+    assert d["refunds_fen"].sum() == 3000 + 700  # R1 + R2 + the orphan R9
+    assert d.loc[d["channel"] == "(unknown)", "refunds_fen"].sum() == 700
+    k = kpi_summary(_orders(), refunds, _traffic(), **WEEK, compare="prev")
+    assert k.current.loc["all", "refunds_fen"] == 3700
