@@ -315,12 +315,13 @@ def test_three_calls_and_frozen_results(mall):
 
 # ----------------------------------------------------------------------------- the split
 def test_rfm_re_exports_the_segment_api_lazily():
-    # every public name mallkit.rfm had before the split still comes from it, and the
-    # segment names are the very objects of mallkit.segments
+    # every public name mallkit.rfm had before the split still comes from it, so do the
+    # names added to mallkit.segments since (segment_change), and the segment names are the
+    # very objects of mallkit.segments
     assert sorted(mallkit.rfm.__all__) == sorted([
         "ENTERED", "LEFT", "Migration", "RFMError", "RFMScores", "RFMTable", "RFMWarning",
-        "Segments", "rfm_scores", "rfm_segments", "rfm_table", "segment_cells", "segment_map",
-        "segment_migration", "segment_names", "segment_summary"])
+        "SegmentChange", "Segments", "rfm_scores", "rfm_segments", "rfm_table", "segment_cells",
+        "segment_change", "segment_map", "segment_migration", "segment_names", "segment_summary"])
     for name in mallkit.segments.__all__:
         assert getattr(mallkit.rfm, name) is getattr(mallkit.segments, name), name
     assert set(mallkit.segments.__all__) <= set(dir(mallkit.rfm))
