@@ -3,10 +3,11 @@
 * :func:`apply_promotion` prices baskets under one promotion or a stack of them:
   满减, 每满减 (optional cap), 阶梯满减, 满折, 限时折扣, 第二件半价, coupons with or
   without threshold, 赠品 and pre-sale deductions. Discounts stack in the documented
-  order -- item price (限时折扣, 第二件半价, 定金膨胀) → shop discounts (满减 family, 满折,
-  赠品 thresholds) → coupons -- and every order-level discount is allocated to the lines
-  in scope in proportion to their amounts with largest-remainder rounding
-  (:func:`mallkit.money.allocate`), so per-SKU revenue and margin are exact to the fen.
+  order -- item price (限时折扣, 定金膨胀, then 第二件半价 on the price they leave) → shop
+  discounts (满减 family, 满折, 赠品 thresholds) → coupons -- and every order-level
+  discount is allocated to the lines in scope in proportion to their amounts with
+  largest-remainder rounding (:func:`mallkit.money.allocate`), so per-SKU revenue and
+  margin are exact to the fen.
 * :func:`presale_summary` books 定金+尾款 GMV at balance payment and reports the
   deposit-to-balance conversion and forfeited deposits.
 * :func:`daily_sales` is the relational step in front of :func:`mallkit.lift.promotion_lift`:
@@ -417,7 +418,10 @@ def apply_promotion(
     >>> out[["discount_fen", "paid_fen"]].to_dict("list")  # O1: 700 ≥ 500 → 80 off
     {'discount_fen': [3429, 4571, 0], 'paid_fen': [26571, 35429, 15000]}
     """
-    promos = parse_promotions(promo)
+    # 第二件半价 halves the second unit at the price the other item-level cuts leave (限时
+    # 8折 then half of the 8折 price), so it goes last in its stage whatever the input order.
+    promos = sorted(parse_promotions(promo),
+                    key=lambda p: (p.stage, p.mechanic == "second_half_price"))
     _need(lines, [order_col, sku_col, qty_col, price_col], "lines")
     qty = _int_col(lines, qty_col, "lines", minimum=1, key=order_col)
     price = _int_col(lines, price_col, "lines", minimum=0, key=order_col)
@@ -446,6 +450,8 @@ def apply_promotion(
             par = p.params
             if p.mechanic == "second_half_price":  # every second unit at rate × price
                 cut = (qty // 2) * (unit_net - _half_up(unit_net, par["rate"]))
+                # unit_net stays (the cut is per pair); stacked ones never exceed what is left
+                cut = np.minimum(cut, qty * price - disc.sum(axis=0))
             else:
                 if p.mechanic == "presale":
                     per_unit = np.minimum(par["deduction_fen"], unit_net)

@@ -126,6 +126,26 @@ def test_stacking_item_price_before_shop_threshold():
         5200, 2000, 7200]
 
 
+def test_second_half_price_applies_to_the_flash_price_whatever_the_input_order():
+    # 限时8折 on ¥10 → ¥8 a unit; 第二件半价 then halves the second unit at that price:
+    # 2 units pay 8 + 4 = ¥12, i.e. 800 off. Listing 第二件半价 first must not change it
+    # (it used to be priced on ¥10 and the flash cut added on top: 900 off), and a
+    # per-unit cut of the whole price never leaves a negative amount to pay (it used to
+    # give 500 (half) + 2 × 1000 = 2500 off a ¥20 line: paid −¥5).
+    lines = basket(("O1", [("A", 2, 1000, "x")]))
+    half = promo("second_half_price")
+    for stack in ([half, promo("flash_discount", rate=0.8)],
+                  [promo("flash_discount", rate=0.8), half]):
+        out = apply_promotion(lines, stack)
+        assert out[["item_discount_fen", "paid_fen"]].iloc[0].tolist() == [800, 1200]
+    out = apply_promotion(lines, [half, promo("flash_discount", cut_fen=1000)])
+    assert out[["discount_fen", "paid_fen"]].iloc[0].tolist() == [2000, 0]
+    # Three stacked "second unit free" (rate 0) on 2 units: 3 × ¥10 off a ¥20 line; the
+    # discount is capped at what is payable.
+    out = apply_promotion(lines, [promo("second_half_price", rate=0)] * 3)
+    assert out[["discount_fen", "paid_fen"]].iloc[0].tolist() == [2000, 0]
+
+
 def test_stacking_shop_before_coupon_and_funding():
     # 210 → 满200减20 → 190 payable; 满199减30 coupon no longer applies, 满180减30 does.
     lines = basket(("O1", [("A", 1, 21000, "x")]))
