@@ -158,7 +158,8 @@ def pacing(
     actuals : DataFrame
         Daily ``date, <key columns>, gmv_fen`` with the history before the period too
         (the weights and the model are estimated from it), e.g.
-        :func:`~mallkit.seasonality.daily_gmv`.
+        :func:`~mallkit.seasonality.daily_gmv`. Negative days (net GMV after refunds)
+        count exactly in the actual to date; the profile and the model read them as 0.
     targets : DataFrame
         Canonical ``targets`` (``period, level, key, target_fen``). ``level`` is
         ``"total"`` (key ``"all"``) or a column of ``actuals`` (``"channel"``, key
@@ -224,7 +225,7 @@ def pacing(
     cutoff = today if include_as_of else today - _DAY
     key_cols = [c for c in actuals.columns if c not in (date_col, value_col)] \
         if isinstance(actuals, pd.DataFrame) else []
-    act = _history(actuals, key_cols, date_col, value_col, "actuals")
+    act = _history(actuals, key_cols, date_col, value_col, "actuals", clip=False)
     act = act[act["date"] <= cutoff]
     if act.empty:
         raise PeriodError(f"pacing: actuals have no day on or before the cutoff {cutoff.date()}")
@@ -238,7 +239,9 @@ def pacing(
         sel = act[_line_mask(act, r.level, r.key, "actuals")]
         y = sel.groupby("date")["value"].sum().reindex(
             pd.date_range(a_lo, cutoff, unit="us"), fill_value=0).astype(float)
-        pre = y[y.index < p.start]
+        # Net GMV can be negative on a day (refunds > sales): the actual to date is the
+        # exact sum, the profile and the model (on logs) see those days as zero.
+        pre = y[y.index < p.start].clip(lower=0)
         hist = pd.DataFrame({"date": pre.index, "value": pre.to_numpy(np.int64)})
         cal, fits, pos = _profiles(hist, [], min(p.start, a_lo), max(p.end, cutoff), events,
                                    min_days)
@@ -278,7 +281,7 @@ def pacing(
         elif model is not None and hist_days < min_days:
             flags.append("short_history")
         elif model is not None:
-            yy = y.to_numpy()[-min(fit_days, hist_days):]
+            yy = y.clip(lower=0).to_numpy()[-min(fit_days, hist_days):]
             fpos = cal.pos(y.index[-len(yy):])
             fut = pos[d:]
             f_all = np.ones(len(cal.dates)) if fit is None else fit.event_factor(
@@ -372,7 +375,7 @@ def landing_backtest(
     dcol = pacing_options.get("date_col", "date")
     vcol = pacing_options.get("value_col", "gmv_fen")
     keys = [c for c in actuals.columns if c not in (dcol, vcol)]
-    h = _history(actuals, keys, dcol, vcol, "actuals")
+    h = _history(actuals, keys, dcol, vcol, "actuals", clip=False)  # exact true totals
     h = h[_line_mask(h, level, key, "actuals")]
     out = []
     for label in periods:  # one replay per period and cutoff: a handful of model fits

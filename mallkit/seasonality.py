@@ -82,8 +82,13 @@ def _ids(frame: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
     return out.to_numpy(dtype=object)
 
 
-def _history(history: pd.DataFrame, by: list[str], date_col: str, value_col: str, what: str):
-    """Clean daily history: date (midnight), key columns as str, value int64 clipped at 0."""
+def _history(history: pd.DataFrame, by: list[str], date_col: str, value_col: str, what: str,
+             *, clip: bool = True):
+    """Clean daily history: date (midnight), key columns as str, value int64 clipped at 0.
+
+    ``clip=False`` keeps negative days (net GMV after a big refund day) exact: pacing's
+    actual to date must be the true sum, only the weights and the model need ``>= 0``.
+    """
     _need(history, [date_col, *by, value_col], what)
     v = history[value_col]
     if not pd.api.types.is_integer_dtype(v.dtype) or v.hasnans:
@@ -103,7 +108,8 @@ def _history(history: pd.DataFrame, by: list[str], date_col: str, value_col: str
     if d.isna().any():
         raise SchemaError(f"{what}: column {date_col!r} has missing dates", table=what,
                           column=date_col, rule="not null", rows=history[d.isna()])
-    out = pd.DataFrame({"date": d.dt.as_unit("us"), "value": v.to_numpy(np.int64).clip(0)})
+    val = v.to_numpy(np.int64)
+    out = pd.DataFrame({"date": d.dt.as_unit("us"), "value": val.clip(0) if clip else val})
     for c in by:
         out[c] = history[c].astype("str").to_numpy()
     return out

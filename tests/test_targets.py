@@ -469,6 +469,27 @@ def test_elapsed_day_convention():
     assert s["expected_share"] == pytest.approx(11 / 30)
 
 
+def test_net_actuals_with_a_negative_day_are_summed_exactly():
+    # Net GMV (daily_gmv(basis="net")) is negative on a day whose refunds exceed its sales
+    # (18 of 488 channel-days of make_sample_mall(seed=0, 2025-09..12, 2000 customers)).
+    # By hand: 9 days x 1000 - 500 = 8500 fen to date, not 9000 with the -500 read as 0.
+    days = pd.date_range("2026-11-01", "2026-11-10")
+    act = pd.DataFrame({"date": days, "gmv_fen": [1000] * 9 + [-500]})
+    tg = pd.DataFrame({"period": ["2026-11"], "level": ["total"], "key": ["all"],
+                       "target_fen": [30_000]})
+    rep = pacing(act, tg, as_of="2026-11-11", model=None)
+    s = rep.summary.iloc[0]
+    assert s["actual_fen"] == 8500 and s["remaining_fen"] == 21_500
+    assert s["achievement"] == pytest.approx(8500 / 30_000)
+    assert rep.daily["actual_cum_fen"].iloc[9] == 8500
+    assert rep.daily["actual_fen"].iloc[9] == -500
+    # The back-test's truth is the exact month total too: 29 x 1000 - 500 = 28,500.
+    june = pd.DataFrame({"date": pd.date_range("2025-06-01", "2025-06-30"),
+                         "gmv_fen": [1000] * 29 + [-500]})
+    bt = landing_backtest(june, periods=["2025-06"], elapsed=[10], model=None)
+    assert bt["true_fen"].iloc[0] == 28_500
+
+
 def test_pacing_flags_poor_fit_and_bad_input():
     act = synthetic("2025-01-01", "2026-03-15", noise=0.7, seed=3)
     tg = pd.DataFrame({"period": ["2026-03"], "level": ["total"], "key": ["all"],
