@@ -116,9 +116,16 @@ def _service_levels(service_levels: Any, classes: pd.DataFrame, skus: pd.Index) 
     two = cls["abc_xyz"].fillna("U").to_numpy()
     one = cls["abc"].fillna("U").to_numpy()
     if service_levels is None or isinstance(service_levels, Mapping):
-        table = {**SERVICE_LEVELS, **(service_levels or {})}
-        by2 = pd.Series(two).map(table)
-        out = by2.fillna(pd.Series(one).map(table)).fillna(0.95).to_numpy(dtype="float64")
+        # the caller's keys before the defaults, so {"A": 0.99} covers AX..AZ too; within
+        # each table the two-letter class before the ABC letter
+        user = dict(service_levels or {})
+        s2, s1 = pd.Series(two, dtype=object), pd.Series(one, dtype=object)
+        out = np.full(len(skus), np.nan)
+        for table in (user, SERVICE_LEVELS):
+            for keys in (s2, s1):
+                v = keys.map(table).to_numpy(dtype="float64", na_value=np.nan)
+                out = np.where(np.isnan(out), v, out)
+        out = np.where(np.isnan(out), 0.95, out)
     elif isinstance(service_levels, pd.Series):
         per = service_levels.reindex(skus).to_numpy(dtype="float64")
         dflt = _service_levels(None, classes, skus)
@@ -247,7 +254,9 @@ def inventory_warnings(
         an empty frame for none). See :func:`mallkit.demand.occasion_calendar`.
     service_levels : float, dict, Series or None
         None: :data:`SERVICE_LEVELS` by ABC–XYZ class; a float for all; a dict by
-        class (``"AX"`` or ``"A"``); a Series by SKU (missing SKUs get the default).
+        class (``"AX"`` or ``"A"``: its keys come before the defaults, so ``{"A": 0.99}``
+        sets every A SKU; a two-letter key beats a one-letter one); a Series by SKU
+        (missing SKUs get the default).
     kind : {"cycle", "fill_rate"}
         What the service level means (fill rate uses the cycle quantity Q).
     review_days, cycle_days, overstock_days : float

@@ -209,8 +209,19 @@ def test_service_levels_and_kinds(mall):
                                                      "U": 0.99}).set_index("sku")
     high = high.loc[base.index]
     assert (base["service_level"] == 0.90).all()
+    # one-letter keys of the caller cover every SKU of that ABC class, AX..AZ included
+    # (the defaults' two-letter keys must not win over them)
+    assert (high["service_level"] == 0.99).all()
     assert (high["safety_stock"] >= base["safety_stock"] - 1e-9).all()
     assert (high["safety_stock"] > base["safety_stock"]).mean() > 0.5
+    # the caller's two-letter key beats the caller's one-letter key; classes the caller
+    # does not name keep SERVICE_LEVELS (two letters, then one)
+    mix = _warn(mall, "2025-10-20", service_levels={"A": 0.99, "AX": 0.985}).set_index("sku")
+    cls = mix["abc_xyz"]
+    want = np.where(cls == "AX", 0.985, np.where(cls.str[0] == "A", 0.99, cls.map(
+        SERVICE_LEVELS).fillna(cls.str[0].map(SERVICE_LEVELS))))
+    assert (cls == "AX").any() and (cls.str.match("A[YZ]")).any()
+    np.testing.assert_array_equal(mix["service_level"], want)
     per = pd.Series({"GH0001": 0.80})
     one = _warn(mall, "2025-10-20", service_levels=per).set_index("sku")
     assert one.loc["GH0001", "service_level"] == 0.80
