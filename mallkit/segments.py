@@ -545,8 +545,10 @@ class SegmentChange:
     Attributes
     ----------
     now, before : Segments
-        The two snapshots, scored on the **same** thresholds (those of ``now``), so a
-        customer moves only when their own behaviour changed, not the cut points.
+        The two snapshots, scored on the **same** thresholds (those of ``now``) and, for
+        ``cn8``/``cn4``, split on the same values (``now.rules``, equal to
+        ``before.rules``), so a customer moves only when their own behaviour changed, not
+        the cut points or the means.
     summary : DataFrame
         :func:`segment_summary` of ``now``.
     migration : Migration
@@ -577,7 +579,8 @@ def segment_change(
 
     Both snapshots are RFM tables of all history up to their date (cumulative, so a
     customer who stops buying moves to a lapsed segment rather than leaving), scored on
-    the thresholds of the ``as_of`` snapshot.
+    the thresholds of the ``as_of`` snapshot; ``cn8``/``cn4`` split both on the mean R, F
+    and M of the ``as_of`` snapshot.
 
     Examples
     --------
@@ -599,7 +602,12 @@ def segment_change(
         s_before = rfm_scores(t_before, bins=bins, method="thresholds",
                               thresholds=s_now.thresholds)
     now = rfm_segments(s_now, scheme=scheme, lang=lang, bins=bins)
-    before = rfm_segments(s_before, scheme=scheme, lang=lang, bins=bins)
+    split: str | dict[str, float] = "mean"
+    if isinstance(scheme, str) and scheme in ("cn8", "cn4"):  # the split values of now
+        split = dict(zip(now.rules["metric"], now.rules["value"], strict=True))
+    with warnings.catch_warnings():  # inherited split: an empty segment is no news here
+        warnings.simplefilter("ignore", RFMWarning)
+        before = rfm_segments(s_before, scheme=scheme, lang=lang, bins=bins, split=split)
     return SegmentChange(now=now, before=before, summary=segment_summary(now, t_now),
                          migration=segment_migration(before, now),
                          thresholds=s_now.thresholds)

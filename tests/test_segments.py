@@ -354,6 +354,18 @@ def test_segment_change_uses_one_set_of_thresholds():
         before = rfm_scores(rfm_table(m["orders"], m["refunds"], as_of="2025-11-01"),
                             method="thresholds", thresholds=now.thresholds)
     assert len(ch.before.customers) == len(before.customers)
+    sc = ["customer_id", "r_score", "f_score", "m_score"]
+    pd.testing.assert_frame_equal(ch.before.customers[sc], before.customers[sc])
+    # cn8 (the default) splits raw R, F, M: the earlier snapshot on the later one's means,
+    # recomputed here from the later table (a split on its own means would move customers
+    # whose behaviour did not change)
+    t_now = rfm_table(m["orders"], m["refunds"], as_of="2025-12-01").customers
+    means = {"recency": t_now["recency_days"].mean(), "frequency": t_now["frequency"].mean(),
+             "monetary": t_now["monetary_fen"].mean()}
+    assert ch.now.rules["value"].tolist() == pytest.approx(list(means.values()))
+    assert ch.before.rules["value"].tolist() == pytest.approx(list(means.values()))
+    want = quiet(rfm_segments, before, scheme="cn8", split=means).customers["segment"]
+    assert ch.before.customers["segment"].tolist() == want.tolist()
     # Migration identities: every customer of either snapshot is counted once.
     counts = ch.migration.counts
     assert counts.drop(index="(entered)").sum(axis=1).sum() == len(ch.before.customers)
