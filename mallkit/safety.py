@@ -210,7 +210,8 @@ def _inputs(mean, std, lead_time, lead_time_std, review_period, service_level, k
             if not (r > 0).all():
                 raise InventoryError("kind='fill_rate' needs order_qty, or review_period > 0 "
                                      "(then Q = mean * review_period)")
-            q = d * r
+            # Q = 0 would ask for G(k) = 0, which no finite k meets
+            q = _arg(d * r, "order_qty (mean * review_period)", lo_open=True)
         else:
             q = _arg(order_qty, "order_qty", lo_open=True)
     else:

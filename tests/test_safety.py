@@ -224,3 +224,11 @@ def test_bad_array_values_named():
         safety_stock([1.0, np.nan], 1, 3)
     with pytest.raises(InventoryError, match="holding_cost"):
         economic_order_quantity(8, 0, 1300)
+
+
+def test_fill_rate_without_cycle_demand_is_refused():
+    # Q = mean * review_period = 0 makes G(k) = Q(1-β)/σ = 0, which no finite k meets; the
+    # root finder used to stop at its bracket end (k = 40) and return SS = 40·σ = 721 units
+    with pytest.raises(InventoryError, match=r"order_qty \(mean \* review_period\) must be "
+                       r"finite and in \(0, ∞\); 1 bad value\(s\), e.g. \[1\]=0"):
+        safety_stock([50.0, 0.0], 5, 6, kind="fill_rate", review_period=7)
