@@ -286,7 +286,11 @@ def pacing(
             fut = pos[d:]
             f_all = np.ones(len(cal.dates)) if fit is None else fit.event_factor(
                 cal, np.arange(len(cal.dates)))
-            paths, sd, ok = _simulate(yy, f_all[fpos], f_all[fut], model, n_paths, rng)
+            # Simulate every day after the cutoff: a period that starts later (d = 0 with
+            # a gap) keeps the model's weekday phase and the horizon's growing spread.
+            ahead_all = cal.pos(pd.date_range(cutoff + _DAY, p.end, unit="us"))
+            paths, sd, ok = _simulate(yy, f_all[fpos], f_all[ahead_all], model, n_paths, rng)
+            paths = paths[len(paths) - len(fut):]
             tot = A + paths.sum(axis=0)
             cum = A + np.cumsum(paths, axis=0)
             fan = np.quantile(cum, [q, 0.5, 1 - q], axis=1)

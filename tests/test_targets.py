@@ -490,6 +490,29 @@ def test_net_actuals_with_a_negative_day_are_summed_exactly():
     assert bt["true_fen"].iloc[0] == 28_500
 
 
+def test_landing_of_a_period_that_starts_later_keeps_the_weekday_phase():
+    # DGP: 100k fen a day, Sundays x3, 3 % lognormal noise. The report of Thursday
+    # 2026-12-03 (data through Wednesday) forecasts ISO week 2026-W50 (Mon 12-07 .. Sun
+    # 12-13), four days after the cutoff: the simulated paths must start the day after
+    # the cutoff, so the Sunday peak falls on Sunday 12-13 (not on the 4th simulated day,
+    # Thursday 12-10), and the week lands near 6 x 100k + 300k = 900k fen.
+    days = pd.date_range("2025-06-01", "2026-12-02")
+    rng = np.random.default_rng(0)
+    y = 100_000 * np.where(days.day_of_week == 6, 3.0, 1.0) * np.exp(rng.normal(0, .03, len(days)))
+    act = pd.DataFrame({"date": days, "gmv_fen": y.round().astype("int64")})
+    tg = pd.DataFrame({"period": ["2026-W50"], "level": ["total"], "key": ["all"],
+                       "target_fen": [900_000]})
+    no_events = pd.DataFrame({"date": pd.to_datetime([]), "event": [], "offset": []})
+    rep = pacing(act, tg, as_of="2026-12-03", n_paths=300, events=no_events)
+    mid = rep.daily.set_index("date")["forecast_mid_cum_fen"].astype(float)
+    step = mid.diff().fillna(mid.iloc[0])
+    assert step.idxmax() == pd.Timestamp("2026-12-13")
+    assert step["2026-12-13"] > 2.5 * step.drop(pd.Timestamp("2026-12-13")).max()
+    s = rep.summary.iloc[0]
+    assert s["flags"] == "not_started" and s["landing_model_fen"] == pytest.approx(900_000,
+                                                                                   rel=0.02)
+
+
 def test_pacing_flags_poor_fit_and_bad_input():
     act = synthetic("2025-01-01", "2026-03-15", noise=0.7, seed=3)
     tg = pd.DataFrame({"period": ["2026-03"], "level": ["total"], "key": ["all"],
