@@ -605,7 +605,10 @@ def _quantile_cuts(v: np.ndarray, bins: int, higher_better: bool) -> np.ndarray:
 
 def _cuts_from_table(tab: pd.DataFrame, metric: str, bins: int, hb: bool) -> np.ndarray:
     _require(tab, ["metric", "score", "lower", "upper"], "thresholds")
-    t = tab[tab["metric"] == metric].sort_values("lower", kind="stable")
+    t = tab[tab["metric"] == metric]
+    # rows in interval order whatever order the table was saved in; the equal empty
+    # intervals [c, c) of collapsed cut points run as the scores do (recency: 5 first)
+    t = t.assign(_by=t["score"] if hb else -t["score"]).sort_values(["lower", "upper", "_by"])
     sc = t["score"].to_numpy()
     lo, hi = t["lower"].to_numpy(float), t["upper"].to_numpy(float)
     want = np.arange(1, bins + 1) if hb else np.arange(bins, 0, -1)

@@ -501,6 +501,20 @@ def test_scores_tie_safe_in_range_and_row_order_invariant(rows, bins, rnd):
     pd.testing.assert_frame_equal(s2, s.sort_values("customer_id"))
 
 
+def test_threshold_table_is_reused_in_any_row_order():
+    # 6 of 10 customers bought on as_of (0 days): the recency quantiles 0.2-0.6 are all 0,
+    # so the cuts collapse to [-inf, 0), [0, 0), [0, 5) for R 5, 4, 3 (a tie run takes the
+    # worse score). A table saved sorted by score, or shuffled, must give the same scores.
+    t = table([0] * 6 + [5, 6, 7, 8], range(1, 11), range(100, 1100, 100))
+    s = quiet(rfm_scores, t)
+    r = s.thresholds[s.thresholds["metric"] == "recency"]
+    assert r["lower"].tolist() == [-np.inf, 0, 0, 5, 7] and r["score"].tolist() == [5, 4, 3, 2, 1]
+    for thr in (s.thresholds.sort_values(["metric", "score"]),
+                s.thresholds.sample(frac=1, random_state=3)):
+        again = quiet(rfm_scores, t, method="thresholds", thresholds=thr)
+        pd.testing.assert_frame_equal(again.customers, s.customers)
+
+
 def test_explicit_thresholds():
     # fixed cut points (R rfm's custom threshold vectors): days [7, 30, 90, 180], F [2, 3, 5, 8]
     cuts = {"recency": [7, 30, 90, 180], "frequency": [2, 3, 5, 8],
