@@ -582,8 +582,9 @@ class StockMetrics:
     Attributes
     ----------
     by_sku : DataFrame
-        ``sku, category, opening, receipts, adjustments, sold, closing, sold_any,
-        sell_through`` (售罄率 = sold ÷ (opening + receipts)).
+        ``sku, category, opening, receipts, adjustments, sold, closing,
+        opening_estimated, missing_days`` (days of the period without a snapshot),
+        ``sold_any, sell_through`` (售罄率 = sold ÷ (opening + receipts)).
     summary : DataFrame
         One row for the shop (``category == "all"``) and one per category: ``skus,
         skus_sold, movement_rate`` (动销率 = SKUs with a sale ÷ SKUs), ``sold, opening,
@@ -612,8 +613,12 @@ def stock_metrics(
     Receipts are not in the inventory table; they are inferred day by day from the
     closing snapshots: ``receipts = closing − previous closing + sold`` where positive;
     negative remainders (shrinkage, write-offs, data errors) go to ``adjustments``.
+    A day without a snapshot is bridged: the next snapshot's flow is taken from the last
+    known closing, with the sales in between (``missing_days`` counts such days).
     Opening stock is the closing snapshot of the day before ``start`` (without it, the
-    first day's closing + its sales, and receipts are counted from the second day).
+    first closing in the period + the sales up to it, and receipts are counted after
+    that day). SKUs that sold or were stocked in the period but are not in ``products``
+    keep their rows (category None), so no unit sold is left out of the totals.
 
     Parameters
     ----------
@@ -655,17 +660,28 @@ def stock_metrics(
     h = _history(s, inv, as_of=hi, n_days=n_days, skus=skus, products=prod)
     stock = h.stock.astype("float64")
     stock[stock < 0] = np.nan
-    sold = h.qty[1:]
-    opening = stock[0]
-    est = np.isnan(opening)
-    opening = np.where(est, stock[1] + sold[0], opening)
-    prev = stock[:-1].copy()
-    prev[0] = opening
-    flow = stock[1:] - prev + sold  # receipts minus adjustments, per day
-    flow[0] = np.where(est, 0.0, flow[0])
-    receipts = np.nansum(np.maximum(flow, 0), axis=0)
-    adjust = np.nansum(np.minimum(flow, 0), axis=0)
-    units = sold.sum(axis=0)
+    seen = ~np.isnan(stock)
+    cols = np.arange(stock.shape[1])
+    cum = np.cumsum(h.qty, axis=0)  # units sold up to each day (row 0: the day before)
+    units = cum[-1] - cum[0]
+    missing = (~seen[1:]).sum(axis=0)
+    # opening without a snapshot the day before: the first closing in the period plus
+    # the units sold up to it (receipts are counted after that day)
+    first = np.argmax(seen[1:], axis=0) + 1
+    est = ~seen[0]
+    opening = np.where(est, np.where(seen[1:].any(axis=0), stock[first, cols]
+                                     + cum[first, cols] - cum[0], np.nan), stock[0])
+    # receipts minus adjustments between consecutive snapshots, across missing days:
+    # closing - previous known closing + units sold in between
+    known = stock.copy()
+    known[0] = opening
+    ok = ~np.isnan(known)
+    last = np.maximum.accumulate(np.where(ok, np.arange(len(known))[:, None], -1), axis=0)
+    prev = np.maximum(last[:-1], 0)
+    flow = np.where(ok[1:] & (last[:-1] >= 0),
+                    known[1:] - known[prev, cols] + cum[1:] - cum[prev, cols], 0.0)
+    receipts = np.maximum(flow, 0).sum(axis=0)
+    adjust = np.minimum(flow, 0).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         through = units / (opening + receipts)
     cats = np.asarray([*h.categories, None], dtype=object)[h.cat_idx]
@@ -674,9 +690,12 @@ def stock_metrics(
                        "receipts": receipts.astype(np.int64), "adjustments": adjust.astype(
                            np.int64), "sold": units.astype(np.int64),
                        "closing": pd.array(stock[-1], dtype="Int64"),
-                       "opening_estimated": est, "sold_any": units > 0,
-                       "sell_through": through})
-    by = by[h.skus.isin(skus)].reset_index(drop=True)
+                       "opening_estimated": est, "missing_days": missing,
+                       "sold_any": units > 0, "sell_through": through})
+    # the shop's SKUs, and any other SKU that sold or was stocked in the period (kept,
+    # category None, rather than dropped with its units)
+    keep = h.skus.isin(skus) | (units > 0) | seen[1:].any(axis=0)
+    by = by[keep].reset_index(drop=True)
     g = by.assign(category=by["category"].fillna("(none)"))
     parts = [g.assign(category="all"), g] if prod is not None else [g.assign(category="all")]
     summ = pd.concat(parts).groupby("category", sort=False).agg(

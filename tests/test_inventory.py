@@ -311,6 +311,46 @@ def test_stock_metrics_small_cases():
         stock_metrics(sales, inv, start="2026-03-02", end="2026-03-01")
 
 
+
+def test_stock_metrics_bridges_a_missing_snapshot():
+    # A closes 10 (03-01, the opening), 6 (03-02), no row on 03-03, 14 (03-04), selling
+    # 4, 2, 0: across the gap it received 14 - 6 + 2 = 10, so 售罄率 = 6 / (10 + 10) = 0.3.
+    # (Reading the gap as "no flow" on 03-03 and 03-04 lost the 10 received.)
+    days = pd.to_datetime(["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"])
+    inv = pd.DataFrame({"date": days.repeat(2), "sku": ["A", "B"] * 4,
+                        "on_hand": [10, 5, 6, 5, 99, 5, 14, 5], "on_order": 0})
+    inv = inv[~((inv["sku"] == "A") & (inv["date"] == days[2]))]
+    sales = pd.DataFrame({"date": days[1:], "sku": "A", "qty": [4, 2, 0]})
+    m = stock_metrics(sales, inv, start="2026-03-02", end="2026-03-04").by_sku.set_index("sku")
+    assert m.loc["A", "receipts"] == 10 and m.loc["A", "adjustments"] == 0
+    assert m.loc["A", "sell_through"] == pytest.approx(0.3)
+    assert m.loc["A", "missing_days"] == 1 and m.loc["B", "missing_days"] == 0
+    # a gap at the start: the opening is estimated from the first closing + sales up to it
+    late = inv[~((inv["sku"] == "A") & (inv["date"] <= days[1]))]
+    m = stock_metrics(sales, late, start="2026-03-02", end="2026-03-04").by_sku.set_index("sku")
+    assert bool(m.loc["A", "opening_estimated"]) and m.loc["A", "opening"] == 14 + 6
+    assert m.loc["A", "receipts"] == 0 and m.loc["A", "missing_days"] == 2
+
+
+def test_stock_metrics_keeps_skus_outside_products():
+    # X sold 3 units but is neither in products nor in the inventory: its row stays (never
+    # a silent drop), so the shop's units sold are all the units in the sales table
+    days = pd.to_datetime(["2026-03-01", "2026-03-02"])
+    inv = pd.DataFrame({"date": days.repeat(2), "sku": ["A", "B"] * 2,
+                        "on_hand": [10, 5, 8, 5], "on_order": 0})
+    sales = pd.DataFrame({"date": [days[1], days[1]], "sku": ["A", "X"], "qty": [2, 3]})
+    prod = pd.DataFrame({"sku": ["A", "B"], "category": ["c", "d"], "list_price_fen": 100,
+                         "unit_cost_fen": 50, "lead_time_days": 5.0, "lead_time_std_days": 1.0,
+                         "moq": 1, "case_pack": 1})
+    for p in (prod, None):
+        m = stock_metrics(sales, inv, p, start="2026-03-02", end="2026-03-02")
+        by = m.by_sku.set_index("sku")
+        assert sorted(by.index) == ["A", "B", "X"]
+        assert by.loc["X", "sold"] == 3 and pd.isna(by.loc["X", "category"])
+        shop = m.summary.set_index("category").loc["all"]
+        assert shop["sold"] == 5 and shop["skus"] == 3 and shop["skus_sold"] == 2
+
+
 # --------------------------------------------------------------------------- shop metrics
 def test_stock_metrics_on_sample(mall):
     m = stock_metrics(mall["daily"], mall["inventory"], mall["products"],
