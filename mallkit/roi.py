@@ -751,9 +751,10 @@ def promotion_review(
     For each promotion with at least one day in ``start..end``, the counterfactual of its
     scope's daily order lines (:func:`mallkit.lift.promotion_lift`, pre-period up to 91
     days, other promotions' days and sale events excluded from it) and the P&L
-    (:func:`promotion_pnl`) over the days that have data. A promotion still running, one
-    that coincides with a sale event (its lift then includes the event's), or one whose
-    counterfactual warned is flagged in ``note``, not hidden.
+    (:func:`promotion_pnl`) over the days that have data. A promotion still running (its
+    figures so far, ad spend pro-rated to the days run), one not started yet, one that
+    coincides with a sale event (its lift then includes the event's), or one whose
+    counterfactual warned or P&L could not be computed is flagged in ``note``, not hidden.
 
     Returns
     -------
@@ -778,7 +779,20 @@ def promotion_review(
     rows = []
     for p in ran.itertuples(index=False):  # a handful of promotions per period
         ps, pe = p.start.normalize(), min(p.end.normalize(), data_end)
-        notes = [] if p.end.normalize() <= data_end else [f"running: data to {data_end.date()}"]
+        head = {"promo_id": p.promo_id, "name": p.name, "mechanic": p.mechanic,
+                "scope": p.scope, "start": ps, "end": pe}
+        if ps > data_end:
+            rows.append(head | {"end": p.end.normalize(), "days": 0,
+                                "note": f"not started: data to {data_end.date()}"})
+            continue
+        promo = p._asdict()
+        notes = []
+        if p.end.normalize() > data_end:  # measured so far; ad spend pro-rated to the days run
+            planned, run = (p.end.normalize() - ps).days + 1, (pe - ps).days + 1
+            promo |= {"end": pe,
+                      "ad_spend_fen": (2 * int(p.ad_spend_fen) * run + planned) // (2 * planned)}
+            notes.append(f"running: data to {data_end.date()}, {run} of {planned} days "
+                         f"(ad spend pro-rated)")
         others = promos[promos["promo_id"] != p.promo_id]
         busy = [d for a, b in zip(others["start"], others["end"], strict=True)
                 for d in pd.date_range(a.normalize(), b.normalize() + pd.Timedelta(days=post_days))]
@@ -799,29 +813,35 @@ def promotion_review(
                                       post_days=min(post_days, (data_end - pe).days),
                                       alpha=alpha, seed=seed)
             except PromotionError as err:
-                rows.append({"promo_id": p.promo_id, "name": p.name, "mechanic": p.mechanic,
-                             "scope": p.scope, "start": ps, "end": pe,
-                             "days": (pe - ps).days + 1, "note": f"no lift: {err}"})
+                rows.append(head | {"days": (pe - ps).days + 1, "note": f"no lift: {err}"})
                 continue
-            pnl = promotion_pnl(order_lines, lift, products, p._asdict(), orders=o)
+            try:
+                t = promotion_pnl(order_lines, lift, products, promo, orders=o).table
+            except PromotionError as err:  # the lift stands; say why there is no P&L
+                t = None
+                notes.append(f"no P&L: {err}")
         notes += [str(w.message) for w in caught]
-        eff, t = lift.effects, pnl.table
-        rows.append({
-            "promo_id": p.promo_id, "name": p.name, "mechanic": p.mechanic, "scope": p.scope,
-            "start": ps, "end": pe, "days": int(eff.at["promotion", "days"]),
+        eff = lift.effects
+        row = head | {
+            "days": int(eff.at["promotion", "days"]),
             "lift": eff.at["promotion", "rel_effect"],
             "lift_lower": eff.at["promotion", "rel_effect_lower"],
             "lift_upper": eff.at["promotion", "rel_effect_upper"],
             "p_value": eff.at["promotion", "p_two_sided"],
             "post_dip": eff.at["post", "rel_effect"] if eff.at["post", "days"] else np.nan,
-            "incremental_gmv_fen": t.at["incremental_gmv_fen", "estimate"],
-            "incremental_profit_fen": t.at["incremental_profit_fen", "estimate"],
-            "incremental_profit_lower_fen": t.at["incremental_profit_fen", "lower"],
-            "incremental_profit_upper_fen": t.at["incremental_profit_fen", "upper"],
-            "promo_cost_fen": t.at["promo_cost_fen", "estimate"],
-            "iroi": t.at["iroi", "estimate"], "net_iroi": t.at["net_iroi", "estimate"],
-            "roas": t.at["roas", "estimate"], "note": "; ".join(dict.fromkeys(notes)),
-        })
+            "note": "; ".join(dict.fromkeys(notes)),
+        }
+        if t is not None:
+            row |= {
+                "incremental_gmv_fen": t.at["incremental_gmv_fen", "estimate"],
+                "incremental_profit_fen": t.at["incremental_profit_fen", "estimate"],
+                "incremental_profit_lower_fen": t.at["incremental_profit_fen", "lower"],
+                "incremental_profit_upper_fen": t.at["incremental_profit_fen", "upper"],
+                "promo_cost_fen": t.at["promo_cost_fen", "estimate"],
+                "iroi": t.at["iroi", "estimate"], "net_iroi": t.at["net_iroi", "estimate"],
+                "roas": t.at["roas", "estimate"],
+            }
+        rows.append(row)
     cols = ["promo_id", "name", "mechanic", "scope", "start", "end", "days", "lift",
             "lift_lower", "lift_upper", "p_value", "post_dip", "incremental_gmv_fen",
             "incremental_profit_fen", "incremental_profit_lower_fen",

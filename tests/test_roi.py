@@ -337,3 +337,31 @@ def test_promotion_review_flags_event_promotions_and_empty_periods(review_mall):
     none = promotion_review(m["order_lines"], m["orders"], m["products"], m["promotions"],
                             start="2025-02-03", end="2025-02-09")
     assert none.empty and "lift" in none.columns
+
+
+def test_promotion_review_of_a_running_promotion(review_mall):
+    # Data cut on 2025-04-13, day 4 of the 04-10..04-16 promotion (the weekly report run
+    # mid-promotion). It used to raise "the lift was measured for 2025-04-10..2025-04-13
+    # but the promotion runs 2025-04-10..2025-04-16"; now the figures so far, with the
+    # ad spend of the 4 days run: round(400000 × 4 / 7) = 228571 fen (sample: ¥4,000).
+    from mallkit.roi import promotion_review
+
+    m = review_mall
+    o = m["orders"][m["orders"]["created_at"] < "2025-04-14"]
+    li = m["order_lines"][m["order_lines"]["order_id"].isin(o["order_id"])]
+    r = promotion_review(li, o, m["products"], m["promotions"],
+                         start="2025-04-07", end="2025-04-13")
+    row = r.set_index("promo_id").loc["P20250410"]
+    assert row["days"] == 4 and row["end"] == pd.Timestamp("2025-04-13")
+    assert "running: data to 2025-04-13, 4 of 7 days (ad spend pro-rated)" in row["note"]
+    assert np.isfinite(row["incremental_profit_fen"]) and np.isnan(row["post_dip"])
+    # ROAS = window GMV (paid lines of the 4 days) ÷ the pro-rated ad spend.
+    paid = o[o["status"].isin(["paid", "shipped", "completed"])
+             & (o["created_at"] >= "2025-04-10")]
+    gmv = li.loc[li["order_id"].isin(paid["order_id"]), "paid_fen"].sum()
+    assert row["roas"] == pytest.approx(gmv / 228571)
+    # A promotion that starts after the data: listed, not measured.
+    late = promotion_review(li, o, m["products"], m["promotions"],
+                            start="2025-05-12", end="2025-05-18")
+    assert late[["promo_id", "days", "note"]].to_dict("records") == [
+        {"promo_id": "P20250515", "days": 0, "note": "not started: data to 2025-04-13"}]
