@@ -264,6 +264,13 @@ def segment_cells(scheme_map: pd.DataFrame, /, *, bins: int = 5) -> pd.DataFrame
                          "segment": seg})
 
 
+def _no_nulls(df: pd.DataFrame, cols: list[str], table: str, key: str) -> None:
+    """A null metric, score or segment would be silently misfiled: name the rows instead."""
+    for c in cols:
+        if (bad := df[c].isna().to_numpy()).any():
+            raise _reject(table, c, "not null", bad, df.reset_index(drop=True), key)
+
+
 def _splits(df: pd.DataFrame, split: Any, cols: dict[str, str]) -> pd.DataFrame:
     rows = []
     for metric, col in cols.items():
@@ -342,6 +349,7 @@ def rfm_segments(
     if isinstance(scheme, str) and scheme in ("cn8", "cn4"):
         cols = dict(zip(METRICS, (recency_col, frequency_col, monetary_col), strict=True))
         _require(df, list(cols.values()), "scores")
+        _no_nulls(df, list(cols.values()), "scores", "customer_id")
         rules = _splits(df, split, cols)
         val = rules["value"].to_numpy()
         near = pd.to_numeric(df[recency_col]).to_numpy() < val[0]
@@ -382,6 +390,7 @@ def rfm_segments(
         cells = segment_cells(smap, bins=bins)
         sc = ["r_score", "f_score", "m_score"]
         _require(df, sc, "scores")
+        _no_nulls(df, sc, "scores", "customer_id")
         v = df[sc].to_numpy(dtype=np.int64)
         if (bad := ((v < 1) | (v > bins)).any(axis=1)).any():
             raise _reject("scores", "r_score/f_score/m_score", f"scores in 1..{bins}", bad,
@@ -437,6 +446,7 @@ def segment_summary(
     """
     df = _unwrap(segments, "segments")
     _require(df, [customer_col, "segment"], "segments")
+    _no_nulls(df, ["segment"], "segments", customer_col)
     need = ["recency_days", "frequency", "monetary_fen"]
     if table is not None:
         t = _unwrap(table, "table")
@@ -499,6 +509,7 @@ def segment_migration(
     bf, af = _unwrap(before, "before"), _unwrap(after, "after")
     for name, x in (("before", bf), ("after", af)):
         _require(x, [customer_col, "segment"], name)
+        _no_nulls(x, [customer_col, "segment"], name, customer_col)
         if (dup := x[customer_col].duplicated(keep=False)).any():
             raise _reject(name, customer_col, "unique key", dup.to_numpy(), x, customer_col)
 

@@ -227,6 +227,31 @@ def test_sample_mall_populates_every_segment_of_every_scheme(mall):
         assert_not_mutated(lambda x: rfm_segments(x, scheme="cn8"), s.customers)
 
 
+def test_null_metrics_scores_and_segments_are_named_not_misfiled():
+    # A NaN raw metric made the cn8 mean NaN, so every customer was filed M 低; a NaN score
+    # was cast to an integer; a null segment was dropped from the summary and counted as
+    # (entered) in a migration although the customer is in both snapshots.
+    t = cn_table().astype({"monetary_fen": float})
+    t.loc[2, "monetary_fen"] = np.nan
+    for scheme in ("cn8", "cn4"):
+        with pytest.raises(SchemaError, match=r"table 'scores': column 'monetary_fen' breaks "
+                                              r"rule 'not null' in 1 row; e.g. customer_id=C002"):
+            rfm_segments(t, scheme=scheme)
+    s = pd.DataFrame({"customer_id": ["A", "B"], "r_score": [5.0, np.nan], "f_score": [5, 1],
+                      "m_score": [5, 1]})
+    with pytest.raises(SchemaError, match=r"column 'r_score' breaks rule 'not null' in 1 row; "
+                                          r"e.g. customer_id=B"):
+        rfm_segments(s)
+    before = pd.DataFrame({"customer_id": ["A", "B"], "segment": ["x", None]})
+    after = pd.DataFrame({"customer_id": ["A", "B"], "segment": ["x", "y"]})
+    with pytest.raises(SchemaError, match=r"table 'before': column 'segment' breaks rule 'not "
+                                          r"null' in 1 row; e.g. customer_id=B"):
+        segment_migration(before, after)
+    with pytest.raises(SchemaError, match=r"table 'segments': column 'segment' breaks rule 'not "
+                                          r"null' in 1 row; e.g. customer_id=B"):
+        segment_summary(before.assign(recency_days=1, frequency=1, monetary_fen=100))
+
+
 # ----------------------------------------------------------------------------- summaries
 def test_segment_summary_totals_and_empty_segments(mall):
     t = rfm_table(mall["orders"], mall["refunds"], as_of="2025-12-31")
