@@ -21,6 +21,7 @@ from mallkit.inventory import (
     LEVELS,
     SERVICE_LEVELS,
     inventory_warnings,
+    safety_stock,
     stock_metrics,
 )
 
@@ -374,3 +375,35 @@ def test_stock_metrics_on_sample(mall):
                                                                + by["receipts"].sum()))
     assert shop["movement_rate"] != pytest.approx(shop["sell_through"])  # two things
     assert len(m.summary) == 1 + mall["products"]["category"].nunique()
+
+
+def test_warning_numbers_follow_the_formulas_on_a_smooth_sku():
+    # one smooth SKU, never out of stock, no events: the row's numbers must be the textbook
+    # formulas of mallkit.safety (pinned to the published references in test_safety.py) on
+    # the SKU's in-stock mean and std, with P = lead time 6 + review 1 and Q = 30 d of demand
+    days = pd.date_range("2026-01-01", periods=120, unit="us")
+    qty = np.tile([3, 5, 4, 6, 2, 4, 5], 18)[:120]
+    sales = pd.DataFrame({"date": days, "sku": "S", "qty": qty})
+    inv = pd.DataFrame({"date": days, "sku": "S", "on_hand": 40, "on_order": 0})
+    prod = pd.DataFrame({"sku": ["S"], "category": "c", "list_price_fen": 1000,
+                         "unit_cost_fen": 500, "lead_time_days": 6.0,
+                         "lead_time_std_days": 2.0, "moq": 50, "case_pack": 12})
+    last90 = qty[-90:].astype(float)
+    d, sd = last90.mean(), last90.std(ddof=1)
+    for kind in ("cycle", "fill_rate"):
+        w = inventory_warnings(inv, sales, prod, as_of=days[-1], events=NO_EVENTS, kind=kind,
+                               service_levels=0.95).iloc[0]
+        assert w["demand_class"] == "smooth" and w["demand_per_day"] == pytest.approx(d)
+        ss = safety_stock(d, sd, 6, lead_time_std=2, review_period=1, service_level=0.95,
+                          kind=kind, order_qty=30 * d if kind == "fill_rate" else None)
+        assert w["safety_stock"] == pytest.approx(ss, rel=1e-9)
+        assert w["reorder_point"] == pytest.approx(7 * d + ss, rel=1e-9)
+        assert w["order_up_to"] == pytest.approx(7 * d + ss + 30 * d, rel=1e-9)
+        assert w["days_of_cover"] == pytest.approx(40 / d)
+        if kind == "cycle":  # ROP 7·4.13 + 14.65 = 43.6 > 40 on hand: order up to S,
+            # at least the MOQ of 50, in whole cases of 12
+            assert w["level"] == "reorder"
+            assert w["suggested_qty"] == math.ceil(max(w["order_up_to"] - 40, 50) / 12) * 12
+        else:  # Q = 124 ≫ σ = 8.9: a 95 % fill rate needs little SS, so 40 is enough
+            assert w["reorder_point"] < 40 and w["level"] == "ok"
+            assert w["suggested_qty"] == 0
