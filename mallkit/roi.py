@@ -42,7 +42,7 @@ import pandas as pd
 
 from mallkit.errors import PromotionError
 from mallkit.lift import Lift
-from mallkit.promotions import _need, apply_promotion, parse_promotions
+from mallkit.promotions import _int_col, _need, apply_promotion, parse_promotions
 from mallkit.schema import PAID_STATUSES
 
 __all__ = [
@@ -94,6 +94,14 @@ class PromoPnL:
     def value(self, metric: str) -> float:
         """The point estimate of one metric."""
         return float(self.table.at[metric, "estimate"])
+
+
+def _check_fen(lines: pd.DataFrame, products: pd.DataFrame | None = None) -> None:
+    """Integer fen and counts, no negative prices (a yuan float or a sign error is refused)."""
+    for col, lo in (("qty", 1), ("unit_price_fen", 0), ("discount_fen", 0)):
+        _int_col(lines, col, "lines", minimum=lo, key="order_id")
+    if products is not None:
+        _int_col(products, "unit_cost_fen", "products", minimum=0, key="sku")
 
 
 def _window_lines(lines: pd.DataFrame, orders: pd.DataFrame | None) -> pd.DataFrame:
@@ -223,6 +231,7 @@ def promotion_pnl(
                                   "scope": p.get("scope", "all"), "promo_id": "scope"})
     _need(lines, ["order_id", "sku", "qty", "unit_price_fen", "discount_fen"], "lines")
     _need(products, ["sku", "category", "unit_cost_fen"], "products")
+    _check_fen(lines, products)
     li = _window_lines(lines, orders)
     prod = products.drop_duplicates("sku").set_index("sku")
     cost, cat = prod["unit_cost_fen"], prod["category"]
@@ -461,6 +470,7 @@ def price_elasticity(
     if by not in ("category", "sku"):
         raise PromotionError(f"by must be 'category' or 'sku', got {by!r}")
     _need(lines, ["order_id", "sku", "qty", "unit_price_fen", "discount_fen"], "lines")
+    _check_fen(lines)
     li = _window_lines(lines, orders)
     if "is_gift" in li.columns:
         li = li[~li["is_gift"].to_numpy(dtype=bool)]
@@ -646,6 +656,7 @@ def simulate_promotion(
     if n_draws < 10:
         raise PromotionError(f"n_draws must be >= 10, got {n_draws!r}")
     _need(products, ["sku", "category", "unit_cost_fen"], "products")
+    _int_col(products, "unit_cost_fen", "products", minimum=0, key="sku")
     grid = dict(grid or {})
     names = list(grid)
     combos = list(itertools.product(*(list(np.atleast_1d(np.asarray(grid[k], dtype=object)))
@@ -671,6 +682,10 @@ def simulate_promotion(
         in_scope = cat == spec.scope.split(":", 1)[1]
     if not in_scope.any():
         raise PromotionError(f"no baseline lines in scope {scope!r}")
+    no_cost = ~np.isin(sku[in_scope], prod.index)
+    if no_cost.any():  # a NaN cost cast to int64 gave nonsense profits
+        raise PromotionError(f"products: no unit_cost_fen for sku "
+                             f"{pd.unique(sku[in_scope][no_cost])[:5].tolist()} of the baseline")
     eps, se = _elasticity_of(first[sold][in_scope], cat[in_scope], elasticity)
     groups, gi = np.unique(np.char.add(eps.astype(str), np.char.add("|", se.astype(str))),
                            return_inverse=True)

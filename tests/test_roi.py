@@ -16,7 +16,7 @@ import pytest
 
 from mallkit import calendar as mcal
 from mallkit.datasets import make_sample_mall
-from mallkit.errors import PromotionError
+from mallkit.errors import PromotionError, SchemaError
 from mallkit.lift import Lift, LiftWarning, promotion_lift
 from mallkit.promotions import apply_promotion, daily_sales
 from mallkit.roi import breakeven_lift, price_elasticity, promotion_pnl, simulate_promotion
@@ -365,3 +365,26 @@ def test_promotion_review_of_a_running_promotion(review_mall):
                             start="2025-05-12", end="2025-05-18")
     assert late[["promo_id", "days", "note"]].to_dict("records") == [
         {"promo_id": "P20250515", "days": 0, "note": "not started: data to 2025-04-13"}]
+
+
+def test_money_inputs_are_checked():
+    # Negative prices, yuan floats and SKUs without a cost are refused with the table,
+    # column and rule named; they used to give silent nonsense (a negative price became
+    # ln(1e-12) in the elasticity fit; a missing cost became −9.2e18 fen of profit).
+    neg = sold(3).assign(unit_price_fen=[10000, -10000, 10000])
+    with pytest.raises(SchemaError, match=r"lines: column 'unit_price_fen' breaks rule "
+                                          r"'non-negative' in 1 row.*'order_id': 'OA1'"):
+        promotion_pnl(neg, fixed_lift(3.0, 0.1), PRODUCTS, PROMO)
+    with pytest.raises(SchemaError, match=r"products: column 'unit_cost_fen' must hold integers"):
+        promotion_pnl(sold(3), fixed_lift(3.0, 0.1),
+                      PRODUCTS.astype({"unit_cost_fen": float}), PROMO)
+    yuan = sold(40).assign(unit_price_fen=100.0, created_at=pd.date_range("2025-01-01",
+                                                                          periods=40))
+    with pytest.raises(SchemaError, match=r"'unit_price_fen' must hold integers.*to_fen"):
+        price_elasticity(yuan, by="sku", controls=())
+    with pytest.raises(SchemaError, match=r"'discount_fen' breaks rule 'non-negative'"):
+        price_elasticity(neg.assign(unit_price_fen=10000, discount_fen=-1), by="sku")
+    with pytest.raises(PromotionError, match=r"no unit_cost_fen for sku \['B'\] of the baseline"):
+        simulate_promotion(BASE, mechanic="full_reduction", products=PROD2.head(1),
+                           params={"threshold_fen": 20000, "reduction_fen": 2000},
+                           elasticity=-2.0)
