@@ -113,6 +113,12 @@ def _sales(sales: pd.DataFrame, date_col: str, sku_col: str, qty_col: str,
            value_col: str | None = None, table: str = "sales") -> pd.DataFrame:
     """Daily sales (or any dated lines) as ``date, sku, qty[, value]`` with checked values."""
     cols = [date_col, sku_col, qty_col] + ([value_col] if value_col else [])
+    if (isinstance(sales, pd.DataFrame) and date_col not in sales.columns
+            and "order_id" in sales.columns):  # canonical order_lines: dates are on orders
+        raise MissingColumnsError(
+            f"table '{table}': missing column '{date_col}': order lines carry no date; "
+            f"pass daily sales from mallkit.demand.daily_sales(order_lines, orders)",
+            table=table, column=date_col, missing=[date_col], present=list(sales.columns))
     _require(sales, cols, table)
     d = sales[date_col]
     if not pd.api.types.is_datetime64_any_dtype(d.dtype):

@@ -118,6 +118,14 @@ def test_daily_sales_refuses_orphan_lines(mall):
         daily_sales(lines, mall["orders"])
 
 
+def test_order_lines_are_pointed_to_daily_sales(mall):
+    # the issue lets demand_stats start from order lines; those carry no date (it is on the
+    # order), so the error says how to get daily sales from them
+    with pytest.raises(MissingColumnsError, match=r"'sales'.*'date'.*order lines carry no "
+                       r"date.*daily_sales\(order_lines, orders\)"):
+        demand_stats(mall["order_lines"], as_of="2025-10-15")
+
+
 def test_demand_stats_on_sample_matches_pandas(mall, not_mutated):
     as_of = pd.Timestamp("2025-10-15")
     got = not_mutated(demand_stats, mall["daily"], mall["inventory"], as_of=as_of,
