@@ -137,7 +137,8 @@ def daily_gmv(
         Needed when ``by`` names a column of ``order_lines`` (``sku``) or ``products``
         (``category``). Each order's ``paid_fen`` (shipping included) is split over its
         lines by line ``paid_fen`` with :func:`~mallkit.money.allocate`, so categories add
-        up exactly to the order totals.
+        up exactly to the order totals. Every order in scope needs lines and every line a
+        ``products`` row with the ``by`` columns (else SchemaError: no GMV is dropped).
     refunds : DataFrame, optional
         Canonical ``refunds``, required for ``basis="net"``.
     by : str or list of str, optional
@@ -193,6 +194,24 @@ def daily_gmv(
             lines = lines.merge(prod[keep], on="sku", how="left")
         _need(lines, line_cols, "order_lines (joined with products)")
         lines = lines[lines["order_id"].isin(o["order_id"])]
+        # Never drop money silently: a line without its key (a SKU missing from products,
+        # a null category) or an order without lines could not be split by ``by``.
+        blank = lines[line_cols].isna().any(axis=1)
+        if blank.any():
+            col = next(c for c in line_cols if lines.loc[blank, c].isna().any())
+            eg = lines.loc[blank, "sku"].drop_duplicates().head(5).tolist()
+            raise SchemaError(
+                f"daily_gmv: {int(blank.sum())} order line(s) have no {col!r} (rule: every "
+                f"line's sku is in products with a {col}), so their GMV cannot be split by "
+                f"{by}; e.g. sku {eg}", table="products", column=col, rule="sku in products",
+                rows=lines[blank])
+        bare = ~o["order_id"].isin(lines["order_id"])
+        if bare.any():
+            raise SchemaError(
+                f"daily_gmv: {int(bare.sum())} order(s) have no order_lines (rule: every "
+                f"order has lines), so their paid_fen cannot be split by {line_cols}; e.g. "
+                f"order_id {o.loc[bare, 'order_id'].head(5).tolist()}",
+                table="order_lines", column="order_id", rule="order has lines", rows=o[bare])
         lines = lines.merge(o[["order_id", "date", "paid_fen", *order_cols]]
                             .rename(columns={"paid_fen": "order_paid_fen"}), on="order_id")
         # Spread each order's paid amount (shipping, order-level discounts) over its lines.

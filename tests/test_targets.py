@@ -611,6 +611,14 @@ def test_daily_gmv_bases_and_exact_category_split():
     assert net_cat["gmv_fen"].sum() == net  # refunds spread over their order's lines
     with pytest.raises(MissingColumnsError, match="pass order_lines"):
         daily_gmv(o, by="category")
+    # No GMV is dropped silently: a SKU missing from products, or a paid order without
+    # lines, would vanish from every category (the shop total would no longer tie out).
+    sku = lines.loc[lines["order_id"].isin(paid["order_id"]), "sku"].iloc[0]
+    with pytest.raises(SchemaError, match=rf"order line\(s\) have no 'category'.*{sku}"):
+        daily_gmv(o, lines, prod[prod["sku"] != sku], by="category")
+    oid = paid["order_id"].iloc[0]
+    with pytest.raises(SchemaError, match=rf"1 order\(s\) have no order_lines.*{oid}"):
+        daily_gmv(o, lines[lines["order_id"] != oid], prod, by="category")
 
 
 def test_new_category_takes_its_channels_daily_profile():
