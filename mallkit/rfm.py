@@ -498,6 +498,14 @@ def _model(code, day, net, k, asof_p, freq, mult, include_first) -> dict[str, np
             "monetary_value": mv.astype(float)}
 
 
+def _id_kind(s: pd.Series) -> str:
+    """"text", "number" or another pandas inferred kind of an id column (first 1000 ids)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = pd.Series(s.cat.categories)
+    kind = pd.api.types.infer_dtype(s.iloc[:1000], skipna=True)
+    return {"string": "text", "integer": "number", "floating": "number"}.get(kind, kind)
+
+
 def _lookup(values: pd.Series, keys: pd.Index) -> np.ndarray:
     """Position of each value in ``keys`` (-1 if absent): hash the few keys, probe the many.
 
@@ -520,6 +528,12 @@ def _refunds(refunds, orders, order_col, counted, is_paid, end, refunded,
     _require(refunds, cols, "refunds")
     key = id_col if id_col in refunds.columns else order_col
     _not_null(refunds, order_col, "refunds", key)
+    kinds = _id_kind(refunds[order_col]), _id_kind(orders[order_col])  # else none can match
+    if len(refunds) and kinds[0] != kinds[1] and set(kinds) <= {"text", "number"}:
+        raise _reject("refunds", order_col, f"same id type as orders.{order_col}",
+                      np.ones(len(refunds), dtype=bool), refunds, key,
+                      f"refunds hold {kinds[0]} ({refunds[order_col].dtype}), orders hold "
+                      f"{kinds[1]} ({orders[order_col].dtype}); read both ids as text")
     amount = _fen(refunds, amount_col, "refunds", key, positive=True)
     when = _local_times(refunds, date_col, "refunds", key)
     _not_null(refunds, date_col, "refunds", key)

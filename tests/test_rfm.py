@@ -289,6 +289,29 @@ def test_rfm_table_bad_refunds(change, exc, match):
         rfm_table(ORDERS, change(REFUNDS), as_of="2025-06-30")
 
 
+def test_refund_ids_of_another_type_than_order_ids():
+    # refunds read with numeric order ids against text order ids could never match: the
+    # Arrow probe raised a bare ArrowTypeError, the object path left every refund unmatched
+    num = REFUNDS.assign(order_id=range(len(REFUNDS)))
+    for orders in (ORDERS, ORDERS.astype({"order_id": object})):
+        with pytest.raises(SchemaError, match=r"table 'refunds': column 'order_id' breaks rule "
+                                              r"'same id type as orders.order_id' in 7 rows; e.g. "
+                                              r"refund_id=R1, .*refunds hold number \(int64\), "
+                                              r"orders hold text"):
+            rfm_table(orders, num, as_of="2025-06-30")
+    # numeric ids on both sides are fine, and text vs categorical text too
+    o = ORDERS.assign(order_id=ORDERS["order_id"].str[1:].astype(int))
+    r = REFUNDS[REFUNDS["order_id"] != "OX"]
+    r = r.assign(order_id=r["order_id"].str[1:].astype(int))
+    want = rfm_table(ORDERS, REFUNDS, as_of="2025-06-30").customers
+    pd.testing.assert_frame_equal(rfm_table(o, r, as_of="2025-06-30").customers, want)
+    cat = REFUNDS.assign(order_id=REFUNDS["order_id"].astype("category"))
+    pd.testing.assert_frame_equal(rfm_table(ORDERS, cat, as_of="2025-06-30").customers, want)
+    # an empty refunds table has no ids to compare (pandas makes its columns float)
+    empty = pd.DataFrame(columns=REFUNDS.columns).astype({"order_id": float})
+    assert rfm_table(ORDERS, empty, as_of="2025-06-30").unmatched_refunds.empty
+
+
 def test_rfm_table_as_of_before_all_data_and_bad_options():
     with pytest.raises(PeriodError, match=r"no paid order .* on or before as_of=2025-01-01; "
                                           r"the first is paid at 2025-04-02 10:00"):
