@@ -213,6 +213,22 @@ def test_every_customer_in_exactly_one_segment(rows):
     assert classic["segment"].astype(str).tolist() == want
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(1, 9), st.integers(0, 10**6)),
+                min_size=1, max_size=40), st.randoms())
+def test_segments_do_not_depend_on_row_order(rows, rnd):
+    # the property: same customers in another row order -> same segment for each,
+    # for scores computed afresh (tie-safe quantiles) and the mean split of cn8/cn4
+    days, freq, fen = (list(x) for x in zip(*rows, strict=True))
+    t = table(days, freq, fen)
+    perm = t.iloc[rnd.sample(range(len(t)), len(t))]
+    for scheme in ("classic", "cn8", "cn4"):
+        a = quiet(rfm_segments, quiet(rfm_scores, t), scheme=scheme).customers
+        b = quiet(rfm_segments, quiet(rfm_scores, perm), scheme=scheme).customers
+        pd.testing.assert_series_equal(b.set_index("customer_id")["segment"].sort_index(),
+                                       a.set_index("customer_id")["segment"], obj=scheme)
+
+
 def test_sample_mall_populates_every_segment_of_every_scheme(mall):
     t = rfm_table(mall["orders"], mall["refunds"], as_of="2025-12-31")
     with pytest.warns(RFMWarning, match="frequency: quantile cut points collapse"):
