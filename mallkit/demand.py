@@ -601,9 +601,9 @@ def demand_stats(
     0   A              5          5   5.8       smooth
     """
     as_of = _day(as_of, "as_of")
-    if window_days < 1:
-        raise SchemaError(f"demand_stats: window_days must be >= 1, got {window_days}",
-                          column="window_days", rule="positive")
+    if not isinstance(window_days, int | np.integer) or window_days < 1:
+        raise SchemaError(f"demand_stats: window_days must be a whole number of days >= 1, "
+                          f"got {window_days!r}", column="window_days", rule="positive")
     bad = set(exclude) - {"events", "promotions"}
     if bad:
         raise SchemaError(f"demand_stats: exclude may hold 'events' and 'promotions', got "

@@ -319,8 +319,11 @@ def inventory_warnings(
                     ("overstock_days", overstock_days), ("slow_days", slow_days),
                     ("holding_rate", holding_rate)):
         _arg(v, name)
-    for name, v in (("window_days", window_days), ("history_days", history_days)):
-        _arg(v, name, lo=1)
+    for name, v in (("window_days", window_days), ("history_days", history_days),
+                    ("min_days", min_days), ("baseline_days", baseline_days)):
+        if not isinstance(v, int | np.integer) or v < (0 if name == "min_days" else 1):
+            raise InventoryError(f"{name} must be a whole number of days >= "
+                                 f"{0 if name == 'min_days' else 1}, got {v!r}")
     span = max(history_days, window_days)
     inv = _rows_between(inventory, as_of - pd.Timedelta(days=span - 1), as_of)
     inv = validate(inv, "inventory")

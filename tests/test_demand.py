@@ -167,6 +167,10 @@ def test_demand_stats_errors():
         demand_stats(s, as_of="2026-01-02", events=NO_EVENTS)
     with pytest.raises(MissingColumnsError, match=r"missing column\(s\) \['qty'\]"):
         demand_stats(s.drop(columns="qty"), as_of="2026-01-02")
+    for bad in (0, 30.5):  # a fraction of a day used to fail deep inside with a TypeError
+        with pytest.raises(SchemaError, match=r"window_days must be a whole number of days "
+                           rf">= 1, got {bad}"):
+            demand_stats(s.assign(qty=1), as_of="2026-01-02", window_days=bad)
     with pytest.raises(SchemaError, match="exclude may hold 'events' and 'promotions'"):
         demand_stats(s.assign(qty=1), as_of="2026-01-02", exclude=("holidays",))
     inv = pd.DataFrame({"date": ["2026-01-01"], "sku": ["A"], "on_hand": [-1], "on_order": [0]})

@@ -236,6 +236,12 @@ def test_service_levels_and_kinds(mall):
     np.testing.assert_allclose(eoq["order_up_to"] - eoq["reorder_point"], want, rtol=1e-9)
     with pytest.raises(InventoryError, match="service_levels"):
         _warn(mall, "2025-10-20", service_levels=1.2)
+    # day counts must be whole (a float window used to fail deep inside with a TypeError)
+    with pytest.raises(InventoryError, match=r"window_days must be a whole number of days >= 1"
+                       r", got 30.5"):
+        _warn(mall, "2025-10-20", window_days=30.5)
+    with pytest.raises(InventoryError, match=r"baseline_days must be .* >= 1, got 0"):
+        _warn(mall, "2025-10-20", baseline_days=0)
 
 
 def test_bad_input_is_reported_not_dropped(mall):
