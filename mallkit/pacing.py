@@ -78,6 +78,19 @@ def _line_mask(actuals: pd.DataFrame, level: str, key: str, what: str) -> np.nda
     return m
 
 
+def _check_line(actuals: pd.DataFrame, level: str, key: str, period: Any) -> None:
+    """A target line whose key is nowhere in the actuals (a typo) is an error, not 0 sales."""
+    if level == "total" or _line_mask(actuals, level, key, "actuals").any():
+        return
+    cols = level.split("/")
+    seen = actuals[cols].astype("str").drop_duplicates().head(8)
+    eg = seen.apply("/".join, axis=1).tolist() if len(seen) else []
+    raise SchemaError(f"targets: key {key!r} of level {level!r} (period {period}) matches no "
+                      f"row of actuals (rule: a target line needs its key in the actuals' "
+                      f"{cols} columns); actuals have e.g. {eg}", table="targets", column="key",
+                      rule="key in actuals")
+
+
 def _simulate(y: np.ndarray, f_hist: np.ndarray, f_fut: np.ndarray, model: str, n_paths: int,
               rng: np.random.Generator) -> tuple[np.ndarray, float, bool]:
     """Paths (h x n) of future daily sales; in-sample residual sd; whether the fit converged.
@@ -164,7 +177,8 @@ def pacing(
         Canonical ``targets`` (``period, level, key, target_fen``). ``level`` is
         ``"total"`` (key ``"all"``) or a column of ``actuals`` (``"channel"``, key
         ``"web"``); several columns join with ``/`` (``"channel/category"``,
-        ``"web/母婴"``), as :func:`~mallkit.targets.to_targets` writes them.
+        ``"web/母婴"``), as :func:`~mallkit.targets.to_targets` writes them. A key found
+        nowhere in ``actuals`` (e.g. ``"Tmall"`` for ``"tmall"``) is a SchemaError.
     as_of : date-like
         The report date.
     weights : DataFrame, optional
@@ -226,6 +240,8 @@ def pacing(
     key_cols = [c for c in actuals.columns if c not in (date_col, value_col)] \
         if isinstance(actuals, pd.DataFrame) else []
     act = _history(actuals, key_cols, date_col, value_col, "actuals", clip=False)
+    for r in tg.itertuples(index=False):  # a few target lines
+        _check_line(act, r.level, r.key, r.period)
     act = act[act["date"] <= cutoff]
     if act.empty:
         raise PeriodError(f"pacing: actuals have no day on or before the cutoff {cutoff.date()}")
@@ -380,6 +396,7 @@ def landing_backtest(
     vcol = pacing_options.get("value_col", "gmv_fen")
     keys = [c for c in actuals.columns if c not in (dcol, vcol)]
     h = _history(actuals, keys, dcol, vcol, "actuals", clip=False)  # exact true totals
+    _check_line(h, level, key, list(periods))
     h = h[_line_mask(h, level, key, "actuals")]
     out = []
     for label in periods:  # one replay per period and cutoff: a handful of model fits

@@ -513,6 +513,24 @@ def test_landing_of_a_period_that_starts_later_keeps_the_weekday_phase():
                                                                                    rel=0.02)
 
 
+def test_target_key_missing_from_actuals_is_an_error():
+    # A misspelt key ("Tmall" for "tmall") has no actuals at all: reporting it as 0 sales,
+    # 0 % achieved, would be a false alarm, so pacing and the back-test refuse it.
+    days = pd.date_range("2026-11-01", "2026-11-10")
+    act = pd.DataFrame({"date": np.tile(days, 2), "channel": ["web"] * 10 + ["tmall"] * 10,
+                        "gmv_fen": 1000})
+    tg = pd.DataFrame({"period": ["2026-11"], "level": ["channel"], "key": ["Tmall"],
+                       "target_fen": [30_000]})
+    msg = r"key 'Tmall' of level 'channel' .*matches no row of actuals.*\['web', 'tmall'\]"
+    with pytest.raises(SchemaError, match=msg):
+        pacing(act, tg, as_of="2026-11-11", model=None)
+    with pytest.raises(SchemaError, match="key 'Tmall' of level 'channel'"):
+        landing_backtest(act, periods=["2026-11"], elapsed=[5], level="channel", key="Tmall")
+    # The right key paces normally: 10 x 1000 fen of 30,000.
+    s = pacing(act, tg.assign(key="tmall"), as_of="2026-11-11", model=None).summary.iloc[0]
+    assert s["actual_fen"] == 10_000
+
+
 def test_pacing_flags_poor_fit_and_bad_input():
     act = synthetic("2025-01-01", "2026-03-15", noise=0.7, seed=3)
     tg = pd.DataFrame({"period": ["2026-03"], "level": ["total"], "key": ["all"],
