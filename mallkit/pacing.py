@@ -184,7 +184,8 @@ def pacing(
     weights : DataFrame, optional
         The daily plan (``decompose_target(..., freq="D")``: its ``start`` and
         ``target_fen``) or any ``date, <keys>, weight`` frame; a line's daily weights are
-        the sum over its rows. Default: :func:`~mallkit.seasonality.daily_profile` of the
+        the sum over its rows; rows spanning several days (a ``freq="M"`` plan) are a
+        SchemaError. Default: :func:`~mallkit.seasonality.daily_profile` of the
         line's history before the period start (flat with too little history).
     events : DataFrame, optional
         Event calendar for the profile.
@@ -242,6 +243,15 @@ def pacing(
     act = _history(actuals, key_cols, date_col, value_col, "actuals", clip=False)
     for r in tg.itertuples(index=False):  # a few target lines
         _check_line(act, r.level, r.key, r.period)
+    if isinstance(weights, pd.DataFrame) and {"start", "end"} <= set(weights.columns):
+        span = pd.to_datetime(weights["end"]) != pd.to_datetime(weights["start"])
+        if span.any():  # a monthly plan would put the whole month's weight on its 1st day
+            raise SchemaError(
+                f"pacing: weights must be daily (rule: start == end on every row), got "
+                f"{int(span.sum())} row(s) spanning several days, e.g. periods "
+                f"{weights.loc[span, 'period'].head(3).tolist() if 'period' in weights else ''}"
+                f"; pass decompose_target(..., freq='D')", table="weights", column="end",
+                rule="daily rows")
     act = act[act["date"] <= cutoff]
     if act.empty:
         raise PeriodError(f"pacing: actuals have no day on or before the cutoff {cutoff.date()}")

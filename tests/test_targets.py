@@ -513,6 +513,16 @@ def test_landing_of_a_period_that_starts_later_keeps_the_weekday_phase():
                                                                                    rel=0.02)
 
 
+def test_pacing_refuses_a_monthly_plan_as_daily_weights():
+    # A freq="M" plan has one row per month dated on its 1st: read as daily weights it
+    # would say 100 % of November was due on 1 November (expected share 1.0 from day 1).
+    plan = decompose_target(3_000_000, start="2026-11", end="2026-12", freq="M",
+                            temporal="equal")
+    act = pd.DataFrame({"date": pd.date_range("2026-11-01", "2026-11-10"), "gmv_fen": 50_000})
+    with pytest.raises(SchemaError, match=r"weights must be daily.*2 row\(s\).*'2026-11'"):
+        pacing(act, to_targets(plan, freq="M"), as_of="2026-11-11", weights=plan, model=None)
+
+
 def test_target_key_missing_from_actuals_is_an_error():
     # A misspelt key ("Tmall" for "tmall") has no actuals at all: reporting it as 0 sales,
     # 0 % achieved, would be a false alarm, so pacing and the back-test refuse it.
