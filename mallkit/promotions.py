@@ -12,9 +12,10 @@
   deposit-to-balance conversion and forfeited deposits.
 * :func:`daily_sales` is the relational step in front of :func:`mallkit.lift.promotion_lift`:
   order lines of a scope per day.
-* The P&L, break-even lift, price elasticity and what-if (``promotion_pnl``,
-  ``breakeven_lift``, ``price_elasticity``, ``simulate_promotion``) live in
-  :mod:`mallkit.roi` to keep modules small; they can be imported from here too.
+* The P&L and break-even lift (``promotion_pnl``, ``breakeven_lift``) live in
+  :mod:`mallkit.roi`, price elasticity and the what-if (``price_elasticity``,
+  ``simulate_promotion``) in :mod:`mallkit.whatif`, to keep modules small; all can be
+  imported from here too.
 
 Promotion parameters (``promotions.params``, JSON text or a dict), all money in fen:
 
@@ -63,7 +64,7 @@ import pandas as pd
 
 from mallkit.errors import MissingColumnsError, PromotionError, SchemaError
 from mallkit.money import allocate
-from mallkit.schema import MECHANICS
+from mallkit.schema import MECHANICS, PAID_STATUSES
 
 __all__ = [
     "STACKING_ORDER",
@@ -298,6 +299,32 @@ def _int_col(df: pd.DataFrame, col: str, what: str, *, minimum: int, key: str) -
                           f"row(s); e.g. {ex}", table=what, column=col, rule=rule,
                           rows=df.loc[bad])
     return v
+
+
+def _check_fen(lines: pd.DataFrame, products: pd.DataFrame | None = None) -> None:
+    """Integer fen and counts, no negative prices (a yuan float or a sign error is refused)."""
+    for col, lo in (("qty", 1), ("unit_price_fen", 0), ("discount_fen", 0)):
+        _int_col(lines, col, "lines", minimum=lo, key="order_id")
+    if products is not None:
+        _int_col(products, "unit_cost_fen", "products", minimum=0, key="sku")
+
+
+def _window_lines(lines: pd.DataFrame, orders: pd.DataFrame | None) -> pd.DataFrame:
+    """Lines dated by ``created_at`` (their own or their order's), paid orders only."""
+    if orders is not None:
+        _need(orders, ["order_id", "created_at"], "orders")
+        o = orders.set_index("order_id")
+        pos = o.index.get_indexer(lines["order_id"])
+        if (pos < 0).any():
+            raise PromotionError(f"lines: {int((pos < 0).sum())} line(s) have no order in orders")
+        lines = lines.assign(created_at=o["created_at"].to_numpy()[pos])
+        if "status" in o.columns:
+            lines = lines[np.isin(o["status"].to_numpy()[pos], PAID_STATUSES)]
+    elif "created_at" not in lines.columns:
+        raise PromotionError("lines need a 'created_at' column or orders= to date them")
+    # Lines not priced by apply_promotion (concatenated with some that were): plain sales.
+    fill = {"is_gift": False, "gift_cost_fen": 0, "merchant_discount_fen": lines["discount_fen"]}
+    return lines.assign(**{c: lines[c].fillna(v) for c, v in fill.items() if c in lines.columns})
 
 
 def _half_up(amount: np.ndarray, f: Fraction) -> np.ndarray:
@@ -714,7 +741,8 @@ _ROI = ("PromoPnL", "Simulation", "breakeven_lift", "price_elasticity", "promoti
 
 
 def __getattr__(name: str) -> Any:
-    """``from mallkit.promotions import promotion_pnl`` works: it lives in mallkit.roi."""
+    """``from mallkit.promotions import promotion_pnl`` works: mallkit.roi has (or re-exports)
+    the P&L and what-if names; a top-level import would be a cycle."""
     if name in _ROI:
         from mallkit import roi
 
