@@ -157,7 +157,7 @@ def pacing(
     expected_share                E_d (event-aware; the plan's daily split)
     pace_index                    A / (T E_d)
     days_ahead                    d* - d with T E_{d*} = A (interpolated)
-    required_daily_flat_fen       (T - A) / (D - d)
+    required_daily_flat_fen       max(T - A, 0) / (D - d)
     required_next_day_fen         (T - A) w_{d+1} / sum_{t>d} w_t (``daily.required_fen``)
     landing_linear_fen            A D / d (run rate; unstable early in the period)
     landing_seasonal_fen          A / E_d
@@ -342,7 +342,7 @@ def pacing(
             "expected_share": E, "expected_to_date_fen": round(T * E),
             "pace_index": A / (T * E) if T and E > 0 else np.nan,
             "days_ahead": dstar - d, "remaining_fen": T - A,
-            "required_daily_flat_fen": (T - A) / (D - d) if d < D else np.nan,
+            "required_daily_flat_fen": max(T - A, 0) / (D - d) if d < D else np.nan,
             "required_next_day_fen": req[0] if len(req) else np.nan,
             "landing_linear_fen": A * D / d if d else np.nan,
             "landing_seasonal_fen": A / E if E > 0 else np.nan,

@@ -513,6 +513,17 @@ def test_landing_of_a_period_that_starts_later_keeps_the_weekday_phase():
                                                                                    rel=0.02)
 
 
+def test_required_rate_is_zero_once_the_target_is_met():
+    # 10 days x 4000 = 40,000 fen against a 30,000 target: nothing more is required. The
+    # flat rate was -500 (= -10,000 / 20 days) while the shaped one said 0.
+    act = pd.DataFrame({"date": pd.date_range("2026-11-01", "2026-11-10"), "gmv_fen": 4000})
+    tg = pd.DataFrame({"period": ["2026-11"], "level": ["total"], "key": ["all"],
+                       "target_fen": [30_000]})
+    s = pacing(act, tg, as_of="2026-11-11", model=None).summary.iloc[0]
+    assert s["remaining_fen"] == -10_000 and s["achievement"] == pytest.approx(4 / 3)
+    assert s["required_daily_flat_fen"] == 0 and s["required_next_day_fen"] == 0
+
+
 def test_pacing_refuses_a_monthly_plan_as_daily_weights():
     # A freq="M" plan has one row per month dated on its 1st: read as daily weights it
     # would say 100 % of November was due on 1 November (expected share 1.0 from day 1).
