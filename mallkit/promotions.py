@@ -309,11 +309,24 @@ def _check_fen(lines: pd.DataFrame, products: pd.DataFrame | None = None) -> Non
         _int_col(products, "unit_cost_fen", "products", minimum=0, key="sku")
 
 
+def _order_index(orders: pd.DataFrame) -> pd.Index:
+    """``orders.order_id`` as an index, refusing repeated ids (a line would match twice)."""
+    ids = pd.Index(orders["order_id"])
+    if ids.has_duplicates:
+        dup = orders["order_id"].duplicated(keep=False).to_numpy()
+        raise SchemaError(f"orders: column 'order_id' breaks rule 'unique' in "
+                          f"{int(dup.sum())} row(s); e.g. "
+                          f"{pd.unique(ids[dup])[:MAX_EXAMPLES].tolist()}",
+                          table="orders", column="order_id", rule="unique",
+                          rows=orders.loc[dup])
+    return ids
+
+
 def _window_lines(lines: pd.DataFrame, orders: pd.DataFrame | None) -> pd.DataFrame:
     """Lines dated by ``created_at`` (their own or their order's), paid orders only."""
     if orders is not None:
         _need(orders, ["order_id", "created_at"], "orders")
-        o = orders.set_index("order_id")
+        o = orders.set_axis(_order_index(orders))
         pos = o.index.get_indexer(lines["order_id"])
         if (pos < 0).any():
             raise PromotionError(f"lines: {int((pos < 0).sum())} line(s) have no order in orders")
@@ -699,7 +712,7 @@ def daily_sales(
           "order_lines")
     _need(orders, ["order_id", "created_at"] + (["status"] if statuses else [])
           + (["channel"] if by == "channel" else []), "orders")
-    pos = pd.Index(orders["order_id"]).get_indexer(lines["order_id"])
+    pos = _order_index(orders).get_indexer(lines["order_id"])
     if (pos < 0).any():
         ex = pd.unique(lines["order_id"].to_numpy()[pos < 0])[:MAX_EXAMPLES]
         raise SchemaError(f"order_lines: {int((pos < 0).sum())} line(s) have an order_id not "

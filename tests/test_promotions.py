@@ -341,3 +341,17 @@ def test_parse_promotions_reads_the_promotions_table(mall):
     parsed = parse_promotions(mall["promotions"])
     assert [p.stage for p in parsed] == sorted(p.stage for p in parsed)
     assert {p.promo_id for p in parsed} == set(mall["promotions"]["promo_id"])
+
+
+def test_daily_sales_refuses_lines_without_an_order_and_repeated_order_ids():
+    o = pd.DataFrame({"order_id": ["O1", "O2"], "status": ["paid", "paid"],
+                      "created_at": pd.to_datetime(["2025-01-01 10:00", "2025-01-02 09:00"])})
+    li = pd.DataFrame({"order_id": ["O1", "O3"], "sku": ["A", "A"], "qty": [1, 1],
+                       "paid_fen": [100, 100]})
+    with pytest.raises(SchemaError, match=r"1 line\(s\) have an order_id not in orders, "
+                                          r"e.g. \['O3'\]"):
+        daily_sales(li, o)
+    # A repeated order id used to surface as pandas' InvalidIndexError.
+    with pytest.raises(SchemaError, match=r"orders: column 'order_id' breaks rule 'unique' in "
+                                          r"2 row\(s\); e.g. \['O1'\]"):
+        daily_sales(li.head(1), pd.concat([o, o.head(1)]))
