@@ -397,6 +397,19 @@ def promotion_review(
     coincides with a sale event (its lift then includes the event's), or one whose
     counterfactual warned or P&L could not be computed is flagged in ``note``, not hidden.
 
+    Parameters
+    ----------
+    order_lines, orders, products, promotions : DataFrame
+        Canonical tables (``orders`` and ``promotions`` are validated); paid orders only
+        count.
+    start, end : date-like
+        The period (inclusive); a promotion overlapping it by one day is reviewed.
+    post_days : int
+        Days after a promotion for its dip (cut to the data), also kept out of the other
+        promotions' pre-periods.
+    alpha, seed : float, int
+        Interval level and simulation seed of :func:`mallkit.lift.promotion_lift`.
+
     Returns
     -------
     DataFrame
@@ -404,6 +417,15 @@ def promotion_review(
         lift, lift_lower, lift_upper, p_value, post_dip, incremental_gmv_fen,
         incremental_profit_fen, incremental_profit_lower_fen, incremental_profit_upper_fen,
         promo_cost_fen, iroi, net_iroi, roas, note``. Empty when none ran.
+
+    Examples
+    --------
+    >>> from mallkit.datasets import make_sample_mall
+    >>> m = make_sample_mall(seed=0, start="2025-01-01", end="2025-05-31", n_customers=3000)
+    >>> r = promotion_review(m["order_lines"], m["orders"], m["products"], m["promotions"],
+    ...                      start="2025-04-07", end="2025-04-20")
+    >>> r[["promo_id", "days", "note"]].to_dict("records")
+    [{'promo_id': 'P20250410', 'days': 7, 'note': ''}]
     """
     import warnings
 
