@@ -221,7 +221,8 @@ def inventory_warnings(
        (event phase or promotion on that day, as in
        :func:`mallkit.demand.event_uplift`, learned from the ``history_days`` before),
        so the lead-time demand before 双11 is raised while there is still time to
-       receive stock.
+       receive stock. An occasion without history counts ×1 (noted); two that never
+       ran together on a day take the larger uplift of the two (noted).
     3. Protection interval ``P = lead time + review_days``; lead-time demand ``μ`` and
        ``σ² = σ_d²·Σ m_t² + (μ/P)²·σ_L²`` (``m_t`` the day multipliers: without
        occasions it is the textbook ``P·σ_d² + d̄²·σ_L²``); safety stock at the SKU's
@@ -385,8 +386,9 @@ def inventory_warnings(
     d, sd, flags = _baseline(st, h, window_days)
     mult = np.ones(future.shape)
     f = future >= 0
+    sku_up, joint = _joint_uplift(up)
     if f.any():
-        vals = up.sku[future[f], np.nonzero(f)[1]]
+        vals = sku_up[future[f], np.nonzero(f)[1]]
         mult[f] = np.where(np.isfinite(vals), vals, 1.0)
     abc_days = min(364, n_hist)
     classes = _classify(_tail(h, abc_days), prod, abc=(0.8, 0.95), xyz=(0.5, 1.0), g=7)
@@ -448,7 +450,7 @@ def inventory_warnings(
                         np.datetime64("NaT"))
     with np.errstate(invalid="ignore", divide="ignore"):
         uplift = mu / (d * p_days)
-    flags = _flags(flags, st, ss_r, up, future, reach, occ.labels)
+    flags = _flags(flags, st, ss_r, up, future, reach, occ.labels, joint)
 
     out = pd.DataFrame({
         "sku": skus.array,
@@ -515,14 +517,33 @@ def _baseline(st: pd.DataFrame, h: _History, window_days: int):
     return d, sd, flags
 
 
-def _flags(flags, st, ss_r, up, future, reach, labels) -> np.ndarray:
+def _joint_uplift(up) -> tuple[np.ndarray, np.ndarray]:
+    """SKU uplifts, where a joint occasion without history of its own (two promotions
+    that never ran together, two events on one day: labels joined by " + ") takes the
+    largest uplift of its parts that have one; and which labels were filled so."""
+    sku = up.sku
+    joint = np.zeros(len(up.labels), dtype=bool)
+    pos = {lab: i for i, lab in enumerate(up.labels)}
+    for c in np.flatnonzero(~np.isfinite(up.overall)):  # a loop over labels, not rows
+        parts = [pos[p] for p in up.labels[c].split(" + ")
+                 if p in pos and np.isfinite(up.overall[pos[p]])]
+        if parts:
+            sku = sku.copy() if not joint.any() else sku
+            sku[c] = sku[parts].max(axis=0)
+            joint[c] = True
+    return sku, joint
+
+
+def _flags(flags, st, ss_r, up, future, reach, labels, joint) -> np.ndarray:
     out = np.asarray(flags, dtype=object)
     out = out + np.where(st["low_data"].to_numpy(), "low data;", "")
     out = out + np.where(ss_r["floored"], "safety stock floored at 0;", "")
     no_hist = np.flatnonzero(~np.isfinite(up.overall))
     for c in no_hist:  # a loop over occasion labels without history, not rows
         hit = ((future == c) & reach).any(axis=0)
-        out = out + np.where(hit, f"no history for {labels[c]};", "")
+        note = (f"{labels[c]} never ran together: largest uplift of its parts;" if joint[c]
+                else f"no history for {labels[c]};")
+        out = out + np.where(hit, note, "")
     return pd.Series(out, dtype="str").str.rstrip(";").to_numpy(dtype=object)
 
 

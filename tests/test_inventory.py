@@ -413,3 +413,45 @@ def test_warning_numbers_follow_the_formulas_on_a_smooth_sku():
         else:  # Q = 124 ≫ σ = 8.9: a 95 % fill rate needs little SS, so 40 is enough
             assert w["reorder_point"] < 40 and w["level"] == "ok"
             assert w["suggested_qty"] == 0
+
+
+def _promo(pid, name, start, end):
+    return {"promo_id": pid, "name": name, "mechanic": "coupon", "start": pd.Timestamp(start),
+            "end": pd.Timestamp(end) + pd.Timedelta("23:59:59"), "scope": "all",
+            "params": "{}", "ad_spend_fen": 0}
+
+
+def test_upcoming_promotions_raise_lead_time_demand_by_their_history():
+    # 4 a day, 12 a day during the past 会员日 (01-31..02-06, after 30 clean days for its
+    # baseline): its uplift is 12/4 = 3 (one SKU, so the category and all-SKU ratios are 3
+    # too and shrinkage leaves 3). As of 04-30,
+    # L = 6 + review 1: P = 05-01..05-07. 会员日 runs again 05-02..05-06; a new 新品首发
+    # (no history: ×1) runs 05-05..05-07, on 05-05/06 together with 会员日, a pair never
+    # seen before, which takes the larger uplift of its parts (×3), not ×1.
+    # μ = 4 (05-01) + 3·12 (05-02..04) + 2·12 (05-05/06) + 4 (05-07) = 68.
+    days = pd.date_range("2026-01-01", periods=120, unit="us")
+    qty = np.full(120, 4)
+    qty[30:37] = 12
+    sales = pd.DataFrame({"date": days, "sku": "S", "qty": qty})
+    inv = pd.DataFrame({"date": days, "sku": "S", "on_hand": 100, "on_order": 0})
+    prod = pd.DataFrame({"sku": ["S"], "category": "c", "list_price_fen": 1000,
+                         "unit_cost_fen": 500, "lead_time_days": 6.0,
+                         "lead_time_std_days": 0.0, "moq": 1, "case_pack": 1})
+    promos = pd.DataFrame([_promo("P1", "会员日", days[30], days[36]),
+                           _promo("P2", "会员日", "2026-05-02", "2026-05-06"),
+                           _promo("P3", "新品首发", "2026-05-05", "2026-05-07")])
+    w = inventory_warnings(inv, sales, prod, as_of=days[-1], events=NO_EVENTS,
+                           promotions=promos).iloc[0]
+    assert w["demand_per_day"] == 4.0  # promotion days left out of the baseline
+    assert w["lead_time_demand"] == pytest.approx(68.0, rel=1e-12)
+    assert w["occasion"] == "promo:会员日" and w["occasion_uplift"] == pytest.approx(3.0)
+    assert "no history for promo:新品首发" in w["notes"]
+    assert "promo:会员日 + promo:新品首发 never ran together: largest uplift of its parts" in (
+        w["notes"])
+    # without the past run in the table there is nothing to learn from: ×1 on every day
+    # (its 12s now count as ordinary days of the baseline), and noted
+    blind = inventory_warnings(inv, sales, prod, as_of=days[-1], events=NO_EVENTS,
+                               promotions=promos.iloc[1:]).iloc[0]
+    assert blind["demand_per_day"] == pytest.approx((83 * 4 + 7 * 12) / 90)
+    assert blind["lead_time_demand"] == pytest.approx(7 * blind["demand_per_day"])
+    assert "no history for promo:会员日" in blind["notes"]
