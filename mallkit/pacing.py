@@ -213,8 +213,10 @@ def pacing(
         ``summary`` with the columns of the table above and ``period, level, key, start,
         end, days, elapsed_days, actual_fen, target_fen, expected_to_date_fen,
         remaining_fen, weights_source, resid_sd, flags`` (``;``-joined: not_started,
-        closed, early_period (d < 3), short_history, poor_fit, not_converged,
-        unseen_events (remaining event days with no past occurrence), flat_weights); and
+        closed, early_period (d < 3), incomplete_actuals (the actuals start after the
+        period's start or end before the cutoff: the missing days count as zero),
+        short_history, poor_fit, not_converged, unseen_events (remaining event days with
+        no past occurrence), flat_weights); and
         ``daily`` curves for the pace chart.
 
     Examples
@@ -256,7 +258,7 @@ def pacing(
     if act.empty:
         raise PeriodError(f"pacing: actuals have no day on or before the cutoff {cutoff.date()}")
     rng = np.random.default_rng(seed)
-    a_lo, q = act["date"].min(), (1 - interval) / 2
+    a_lo, a_hi, q = act["date"].min(), act["date"].max(), (1 - interval) / 2
     rows, daily = [], []
     for r in tg.itertuples(index=False):  # one pace line per target row (a few, not rows)
         p = mcal.parse_period(r.period)
@@ -298,6 +300,10 @@ def pacing(
         fan = np.full((3, D - d), np.nan)
         hist_days = int((y.index <= cutoff).sum() - np.argmax(y.to_numpy() > 0)) \
             if (y > 0).any() else 0
+        if d > 0 and (a_hi < min(cutoff, p.end) or a_lo > p.start):
+            # The feed starts after the period's start or stops before the cutoff: the
+            # missing elapsed days count as zero sales.
+            flags.append("incomplete_actuals")
         if d == 0:
             flags.append("not_started")
         elif d < 3:

@@ -513,6 +513,22 @@ def test_landing_of_a_period_that_starts_later_keeps_the_weekday_phase():
                                                                                    rel=0.02)
 
 
+def test_actuals_that_miss_elapsed_days_are_flagged():
+    # The report of 20 November (data through the 19th) with a feed of 1..10 November only:
+    # days 11..19 read as zero sales, so "behind plan" is not to be trusted -- flag it.
+    # October is closed but the feed has none of its days: flagged too.
+    act = pd.DataFrame({"date": pd.date_range("2026-11-01", "2026-11-10"), "gmv_fen": 1000})
+    tg = pd.DataFrame({"period": ["2026-11", "2026-10"], "level": ["total"] * 2,
+                       "key": ["all"] * 2, "target_fen": [30_000, 31_000]})
+    s = pacing(act, tg, as_of="2026-11-20", model=None).summary.set_index("period")
+    assert s.loc["2026-11", "elapsed_days"] == 19 and s.loc["2026-11", "actual_fen"] == 10_000
+    assert "incomplete_actuals" in s.loc["2026-11", "flags"].split(";")
+    assert "incomplete_actuals" in s.loc["2026-10", "flags"].split(";")
+    # A feed that covers every elapsed day is not flagged.
+    s = pacing(act, tg.iloc[:1], as_of="2026-11-11", model=None).summary.iloc[0]
+    assert "incomplete_actuals" not in s["flags"].split(";")
+
+
 def test_required_rate_is_zero_once_the_target_is_met():
     # 10 days x 4000 = 40,000 fen against a 30,000 target: nothing more is required. The
     # flat rate was -500 (= -10,000 / 20 days) while the shaped one said 0.
