@@ -358,7 +358,8 @@ def decompose_target(
     ------
     AllocationError
         ``total_fen`` <= 0 or not an integer, unknown keys in holds/floors/caps/shares,
-        Σholds > parent, Σfloors > parent, Σcaps < parent, bad ``unit_fen``.
+        Σholds > parent, Σfloors > parent, Σcaps < parent, bad ``unit_fen``; ``keys``
+        none of whose first-level values has sales in ``history`` (no overlap).
     PeriodError
         ``end`` before ``start``; ``last_year`` with no history a year before.
     SchemaError
@@ -433,6 +434,15 @@ def decompose_target(
     else:
         raise AllocationError("decompose_target: with by and no history, pass keys or shares")
     leaves = leaves.reset_index(drop=True)
+    top_given = any(_key_id(k).count(_SEP) == 0 for k in (shares or {}))
+    if keys is not None and h is not None and method in METHODS[:3] and not top_given:
+        seen = set(h.loc[h["value"] > 0, by[0]])
+        if not seen & set(leaves[by[0]]):  # a few fallbacks are fine, all of them is a mix-up
+            raise AllocationError(
+                f"decompose_target: history has no overlap with keys: no {by[0]!r} of keys "
+                f"{sorted(set(leaves[by[0]]))[:5]} has sales in history, whose {by[0]!r} "
+                f"values are e.g. {sorted(seen)[:5]}; method={method!r} would split "
+                f"equally -- pass method='equal' or shares to mean that")
 
     # ---- cross-sectional split, level by level
     known = set()

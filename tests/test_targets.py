@@ -167,6 +167,12 @@ def test_bad_input_gets_clear_errors():
         decompose_target(100, floors={"A": 60, "B": 60}, **mkw)
     with pytest.raises(AllocationError, match=r"Σcaps < total"):
         decompose_target(100, caps={"A": 10, "B": 10, "C": 10}, **mkw)
+    with pytest.raises(AllocationError, match=r"total_fen must be a positive integer.*-5"):
+        decompose_target(-5, **kw)
+    # History with no overlap: none of the planned channels ever sold (case mix-up), so
+    # every share would be a fallback -- an error, not a silent equal split.
+    with pytest.raises(AllocationError, match=r"no overlap with keys.*\['JD', 'Web'\].*\['web'\]"):
+        decompose_target(100, keys=["Web", "JD"], **kw)
     with pytest.raises(AllocationError, match="shares given for level 'c' miss node"):
         decompose_target(100, **{**mkw, "shares": {"A": 1, "B": 1}, "keys": ["A", "B", "C"]})
 
