@@ -268,6 +268,45 @@ def test_every_part_adds_up_to_its_parent(tree, freq, length):
         assert ((plan["target_fen"] / unit - q).abs() < 2 + 1e-6).all()
 
 
+def _waterfill(total: int, w: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Independent oracle: the continuous bounded proportional split x = clip(lam w, lo, hi)
+    with sum x = total (targets.md §3 water-filling), lam found by bisection."""
+    a, b = 0.0, 1.0
+    while np.clip(b * w, lo, hi).sum() < total:
+        b *= 2
+    for _ in range(200):
+        m = (a + b) / 2
+        a, b = (m, b) if np.clip(m * w, lo, hi).sum() < total else (a, m)
+    return np.clip(b * w, lo, hi)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 100), st.none() | st.integers(0, 400),
+                          st.none() | st.integers(0, 600)), min_size=1, max_size=7),
+       st.integers(1, 3000))
+def test_floors_and_caps_match_the_water_filling_oracle(items, total):
+    # Every part is within one fen of the oracle (largest remainder of its exact value),
+    # and an error comes exactly when the bounds are infeasible (Σfloors > T or Σcaps < T).
+    names = [f"k{i}" for i in range(len(items))]
+    w = np.array([x[0] for x in items], float)
+    floors = {k: x[1] for k, x in zip(names, items, strict=True) if x[1] is not None}
+    caps = {k: max(x[2], x[1] or 0) for k, x in zip(names, items, strict=True)
+            if x[2] is not None}
+    lo = np.array([floors.get(k, 0) for k in names], float)
+    hi = np.array([caps.get(k, np.inf) for k in names], float)
+    feasible = lo.sum() <= total <= hi.sum()
+    kw = {"start": "2026-01-01", "end": "2026-01-01", "by": "c", "freq": None,
+          "method": "manual", "shares": dict(zip(names, w, strict=True))}
+    if not feasible:
+        with pytest.raises(AllocationError, match=r"Σfloors > total|Σcaps < total"):
+            decompose_target(total, floors=floors, caps=caps, **kw)
+        return
+    x = decompose_target(total, floors=floors, caps=caps, **kw).set_index("c").loc[
+        names, "target_fen"].to_numpy()
+    assert x.sum() == total and (x >= lo).all() and (x <= hi).all()
+    assert np.abs(x - _waterfill(total, w, lo, hi)).max() < 1 + 1e-6
+
+
 # ------------------------------------------------------------------ daily weights
 def test_profile_recovers_weekday_and_event_multipliers():
     # Synthetic history with known multipliers (see synthetic()): 2 % noise, 3 years.
