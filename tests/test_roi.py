@@ -263,3 +263,40 @@ def test_money_inputs_are_checked():
     with pytest.raises(SchemaError, match=r"products: column 'unit_cost_fen' must hold integers"):
         promotion_pnl(sold(3), fixed_lift(3.0, 0.1),
                       PRODUCTS.astype({"unit_cost_fen": float}), PROMO)
+
+
+def test_promotion_review_prices_the_units_a_qty_mechanic_adds(review_mall):
+    # 第二件半价 on 个护清洁 (P20250715) sells more units per order line. Doubling the qty
+    # (and discount and paid) of every line of the window adds units, not purchase
+    # occasions: the lift of order lines does not move, but the P&L must count every added
+    # unit as incremental. The counterfactual of units is fitted on the same pre-period
+    # with the same seed, so its paths are unchanged and the P&L's baseline units stay
+    # put: incremental GMV grows by exactly the added paid_fen and incremental profit by
+    # the added gross profit (paid − cost; no fee, no merchant/platform split here).
+    # Priced on the lines' lift, the baseline doubled too and most of it was lost.
+    from mallkit.roi import promotion_review
+
+    m = review_mall
+    o, li, prod = m["orders"], m["order_lines"], m["products"]
+    cat = prod.set_index("sku")["category"].reindex(li["sku"]).to_numpy()
+    day = o.set_index("order_id")["created_at"].reindex(li["order_id"]).dt.normalize()
+    win = ((cat == "个护清洁") & day.between("2025-07-15", "2025-07-21")).to_numpy()
+    twice = li.copy()
+    for col in ("qty", "discount_fen", "paid_fen"):
+        twice.loc[win, col] *= 2
+    paid_orders = o.loc[o["status"].isin(["paid", "shipped", "completed"]), "order_id"]
+    added = li[win & li["order_id"].isin(paid_orders).to_numpy()]
+    cost = prod.set_index("sku")["unit_cost_fen"].reindex(added["sku"]).to_numpy()
+    added_gp = int((added["paid_fen"] - added["qty"] * cost).sum())
+
+    def row(lines):
+        r = promotion_review(lines, o, prod, m["promotions"], start="2025-07-15",
+                             end="2025-07-21")
+        return r.set_index("promo_id").loc["P20250715"]
+
+    before, after = row(li), row(twice)
+    assert after["lift"] == before["lift"]  # order lines did not change
+    assert after["incremental_gmv_fen"] - before["incremental_gmv_fen"] == pytest.approx(
+        added["paid_fen"].sum(), abs=2)
+    assert after["incremental_profit_fen"] - before["incremental_profit_fen"] == pytest.approx(
+        added_gp, abs=2)
