@@ -737,3 +737,41 @@ def test_new_category_takes_its_channels_daily_profile():
     assert set(plan.query("cat == 'Z'")["basis"]) == {"fallback"}
     assert np.abs(x / x.sum() - z / z.sum()).max() < 1e-6
     assert plan.query("cat == 'Z'").set_index("period")["target_fen"].idxmax() == "2026-11-11"
+
+
+# ------------------------------------------------------------------ pace chart (plots.py)
+def test_pace_chart_draws_the_report_curves():
+    # What is drawn must be the PaceReport's own curves, in fen (the axis shows yuan):
+    # cumulative actual through the cutoff, event-aware expected, linear pace, the target
+    # line and the landing fan after the cutoff. Two lines (total and web) in the report:
+    # the chart of "web" must draw web's curves, not the total's.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mallkit.plots import pace_chart
+
+    shop = synthetic("2025-06-01", "2026-11-15")
+    act = pd.concat([shop.assign(channel="web"),
+                     shop.assign(channel="jd", gmv_fen=shop["gmv_fen"] // 4)])
+    tg = pd.DataFrame({"period": ["2026-11"] * 2, "level": ["total", "channel"],
+                       "key": ["all", "web"], "target_fen": [5_000_000_000, 4_000_000_000]})
+    rep = pacing(act, tg, as_of="2026-11-16", n_paths=200)
+    fig = pace_chart(rep, level="channel", key="web", lang="en")
+    ax = fig.axes[0]
+    d = rep.daily.query("key == 'web'")
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    for name, col in (("actual", "actual_cum_fen"), ("expected (event-aware)", "expected_cum_fen"),
+                      ("linear pace", "linear_cum_fen")):
+        np.testing.assert_array_equal(np.asarray(lines[name].get_ydata(), float),
+                                      d[col].to_numpy(float, na_value=np.nan))
+    assert list(lines["target"].get_ydata()) == [4_000_000_000] * 2
+    # Days 1..15 are actuals (NaN after), the fan spans days 16..30 between lo and hi.
+    act_y = np.asarray(lines["actual"].get_ydata(), float)
+    assert np.isfinite(act_y[:15]).all() and np.isnan(act_y[15:]).all()
+    fan = ax.collections[0].get_paths()[0].vertices[:, 1]
+    lo, hi = d["forecast_lo_cum_fen"].to_numpy(float, na_value=np.nan), \
+        d["forecast_hi_cum_fen"].to_numpy(float, na_value=np.nan)
+    assert fan.min() == pytest.approx(np.nanmin(lo)) and fan.max() == pytest.approx(np.nanmax(hi))
+    assert "web" in ax.get_title() and f"{rep.summary.iloc[1]['achievement']:.1%}" in ax.get_title()
+    with pytest.raises(KeyError, match="no line level='channel' key='tmall'"):
+        pace_chart(rep, level="channel", key="tmall")
