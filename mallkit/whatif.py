@@ -141,7 +141,15 @@ def price_elasticity(
     first, last = frame["date"].min(), frame["date"].max()
     all_days = pd.date_range(first, last, freq="D")
     if isinstance(controls, pd.DataFrame):
+        if not isinstance(controls.index, pd.DatetimeIndex):
+            raise PromotionError(f"controls must be indexed by date, got "
+                                 f"{type(controls.index).__name__}")
         extra = controls.reindex(all_days).astype(float)
+        gaps = all_days[extra.isna().any(axis=1).to_numpy()]
+        if len(gaps):  # OLS would stop on "exog contains inf or nans"
+            raise PromotionError(f"controls have no value on {len(gaps)} day(s) of "
+                                 f"{first.date()}..{last.date()}, e.g. "
+                                 f"{gaps[:5].strftime('%Y-%m-%d').tolist()}")
     else:
         unknown = set(controls) - set(_CONTROLS)
         if unknown:

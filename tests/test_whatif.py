@@ -151,6 +151,13 @@ def test_money_inputs_are_checked():
         price_elasticity(yuan.assign(unit_price_fen=10000, discount_fen=np.r_[0, 0, 0, -1,
                                                                              [0] * 36]),
                          by="sku")
+    # Own controls that do not cover every day used to stop inside statsmodels.
+    ok = yuan.assign(unit_price_fen=10000, discount_fen=np.arange(40) % 3 * 1000)
+    short = pd.DataFrame({"temp": np.arange(30.0)}, index=pd.date_range("2025-01-01",
+                                                                        periods=30))
+    with pytest.raises(PromotionError, match=r"controls have no value on 10 day\(s\) of "
+                                             r"2025-01-01..2025-02-09, e.g. \['2025-01-31'"):
+        price_elasticity(ok, by="sku", controls=short)
     with pytest.raises(PromotionError, match=r"no unit_cost_fen for sku \['B'\] of the baseline"):
         simulate_promotion(BASE, mechanic="full_reduction", products=PROD2.head(1),
                            params={"threshold_fen": 20000, "reduction_fen": 2000},
