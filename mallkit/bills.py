@@ -1,4 +1,4 @@
-r"""Gateway bills in, canonical ``statements`` out; the reconciliation pack out to files.
+r"""Gateway bills in, canonical ``statements`` out.
 
 This is an edge module (like :mod:`mallkit.io`): it reads files. The readers take the
 bills as finance downloads them and return the canonical ``statements`` table
@@ -20,6 +20,10 @@ kind, or whose totals disagree with its rows raises :class:`BillFormatError` nam
 file, the line and both figures; nothing is read partially. Each returned frame carries
 ``attrs["bill"]``: file name, SHA-256, layout, rows and the footer figures checked;
 :func:`manifest` collects them (the 原始文件 sheet).
+
+The finance pack made from a reconciliation of these bills (:func:`finance_pack`,
+:func:`manifest`, :func:`write_finance_pack`) lives in :mod:`mallkit.finance_pack`; its
+names are importable from here too.
 
 Extra columns after the canonical ones: ``settled_fen`` (商家实收 / 应结订单金额),
 ``gateway_status`` (SUCCESS / REFUND / REVOKED …) and ``source_line`` (1-based line in
@@ -56,7 +60,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
-import html
 import io
 import re
 import zipfile
@@ -67,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from mallkit.errors import BillFormatError, MoneyError
+from mallkit.finance_pack import finance_pack, manifest, write_finance_pack
 from mallkit.money import fen_to_yuan, to_fen
 from mallkit.schema import validate
 
@@ -625,158 +629,3 @@ def read_bill(path: str | Path, /) -> pd.DataFrame:
     if "微信订单号" in head or "No Bill Exist" in head:
         return read_wechat_bill(p)
     return read_alipay_bill(p)
-
-
-def manifest(*statements: pd.DataFrame) -> pd.DataFrame:
-    """The 原始文件 table: one row per bill read (from ``attrs["bill"]`` of each frame).
-
-    Examples
-    --------
-    >>> df = pd.DataFrame()
-    >>> df.attrs["bill"] = {"file": "a.csv", "sha256": "00", "provider": "wechat",
-    ...                     "layout": "wechat_no_bill", "rows": 0, "footer": {}}
-    >>> manifest(df)[["file", "rows", "footer"]].to_dict("records")
-    [{'file': 'a.csv', 'rows': 0, 'footer': ''}]
-    """
-    rows = []
-    for st in statements:
-        b = st.attrs.get("bill")
-        if b is None:
-            raise BillFormatError("manifest: a frame without attrs['bill']; pass the frames "
-                                  "returned by read_alipay_bill / read_wechat_bill")
-        foot = "; ".join(f"{k} {v}" for k, v in b.get("footer", {}).items())
-        rows.append({"file": b["file"], "member": b.get("member", ""), "sha256": b["sha256"],
-                     "provider": b["provider"], "layout": b["layout"], "rows": b["rows"],
-                     "footer": foot, "balance_walk_ok": b.get("balance_walk_ok"),
-                     "other": "; ".join(f"{o['业务类型']} {o['rows']}笔"
-                                        for o in b.get("other", []))})
-    return pd.DataFrame(rows, columns=["file", "member", "sha256", "provider", "layout", "rows",
-                                       "footer", "balance_walk_ok", "other"])
-
-
-# ------------------------------------------------------------------------- finance pack
-_SHEETS = {"missing_in_statement": "渠道漏单", "missing_in_ledger": "平台漏单",
-           "amount_mismatch": "金额不符", "refund_mismatch": "退款不符", "duplicate": "重复扣款",
-           "status_mismatch": "状态不符", "fee_mismatch": "手续费不符"}
-_KIND_CN = {"payment": "支付", "refund": "退款"}
-
-
-def _y(s: pd.Series) -> pd.Series:
-    return fen_to_yuan(s.astype("int64"), symbol="", thousands=False)
-
-
-def _t(s: pd.Series) -> pd.Series:
-    return s.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
-
-
-def finance_pack(rec: Any, /, *, files: list[pd.DataFrame] | None = None) -> dict:
-    """The finance team's pack as tables of text: tie-out, one sheet per class, pool, files.
-
-    Pure: it computes the sheets; :func:`write_finance_pack` writes them. IDs stay text,
-    money is yuan with two decimals derived from fen, headers are in Chinese.
-
-    Parameters
-    ----------
-    rec : mallkit.reconcile.Reconciliation
-    files : list of DataFrame, optional
-        The statements as returned by the readers; their ``attrs["bill"]`` fill 原始文件.
-
-    Returns
-    -------
-    dict
-        Sheet name -> DataFrame of ``str``: 汇总, 渠道漏单, 平台漏单, 金额不符, 退款不符,
-        重复扣款, 状态不符, 手续费不符, 跨期挂账, 原始文件.
-
-    Examples
-    --------
-    >>> from mallkit.datasets import make_sample_mall
-    >>> from mallkit.reconcile import reconcile
-    >>> m = make_sample_mall(seed=1, start="2025-11-01", end="2025-11-30", n_customers=800)
-    >>> pack = finance_pack(reconcile(m["orders"], m["refunds"], m["statements"],
-    ...                               start="2025-11-01", end="2025-11-30"))
-    >>> list(pack)[:4], len(pack["重复扣款"])
-    (['汇总', '渠道漏单', '平台漏单', '金额不符'], 3)
-    >>> pack["汇总"].iloc[-1][["渠道", "日期", "平台勾稽", "渠道勾稽"]].tolist()
-    ['wechat', '合计', '平', '平']
-    """
-    s = pd.concat([rec.summary.assign(day=rec.summary["day"].dt.strftime("%Y-%m-%d")),
-                   rec.totals.assign(day="合计")], ignore_index=True)
-    s = s.sort_values(["provider", "day"], kind="stable")
-    tie = {True: "平", False: "不平"}
-    pack = {"汇总": pd.DataFrame({
-        "渠道": s["provider"], "日期": s["day"],
-        "平台笔数": s["ledger_n"].astype(str), "平台金额": _y(s["ledger_fen"]),
-        "渠道笔数": s["statement_n"].astype(str), "渠道金额": _y(s["statement_fen"]),
-        "差额": _y(s["diff_fen"]), "已匹配笔数": s["matched_n"].astype(str),
-        "已匹配金额": _y(s["matched_statement_fen"]), "异常笔数": s["exceptions_n"].astype(str),
-        "平台侧异常": _y(s["exceptions_ledger_fen"]),
-        "渠道侧异常": _y(s["exceptions_statement_fen"]),
-        "挂账转入": _y(s["pool_in_ledger_fen"] + s["pool_in_statement_fen"]),
-        "挂账转出": _y(s["pool_out_ledger_fen"] + s["pool_out_statement_fen"]),
-        "交易额": _y(s["gross_fen"]), "退款": _y(s["refunds_fen"]), "手续费": _y(s["fee_fen"]),
-        "净结算": _y(s["net_fen"]),
-        "平台勾稽": s["ledger_ties"].map(tie), "渠道勾稽": s["statement_ties"].map(tie),
-    }).reset_index(drop=True)}
-    e = rec.exceptions
-    for cls, sheet in _SHEETS.items():
-        x = e[e["class"] == cls]
-        pack[sheet] = pd.DataFrame({
-            "渠道": x["provider"], "类型": x["kind"].map(_KIND_CN),
-            "商户订单号": x["merchant_order_id"].fillna(""), "退款单号": x["refund_id"].fillna(""),
-            "渠道交易号": x["txn_id"].fillna(""), "平台时间": _t(x["ledger_at"]),
-            "渠道时间": _t(x["statement_at"]), "平台金额": _y(x["ledger_fen"]),
-            "渠道金额": _y(x["statement_fen"]), "差额": _y(x["diff_fen"]),
-            "手续费": _y(x["fee_fen"]), "合同手续费": _y(x["expected_fee_fen"]),
-            "手续费差额": _y(x["fee_diff_fen"]), "日期": x["day"].dt.strftime("%Y-%m-%d"),
-            "超期升级": x["escalated"].map({True: "是", False: "否"}), "说明": x["note"],
-            "处理依据": "", "处理状态": "未处理",
-        }).reset_index(drop=True)
-    p = rec.pool
-    pack["跨期挂账"] = pd.DataFrame({
-        "方": p["side"].map({"ledger": "平台", "statement": "渠道"}), "渠道": p["provider"],
-        "类型": p["kind"].map(_KIND_CN), "商户订单号": p["merchant_order_id"].fillna(""),
-        "退款单号": p["refund_id"].fillna(""), "渠道交易号": p["txn_id"].fillna(""),
-        "时间": _t(p["at"]), "金额": _y(p["amount_fen"]),
-        "挂账起始日": p["since"].dt.strftime("%Y-%m-%d"), "账龄(天)": p["age_days"].astype(str),
-        "原因": p["reason"]}).reset_index(drop=True)
-    m = manifest(*(files or []))
-    pack["原始文件"] = pd.DataFrame({
-        "文件": m["file"], "压缩包成员": m["member"], "SHA-256": m["sha256"],
-        "渠道": m["provider"], "格式": m["layout"], "行数": m["rows"].astype(str),
-        "文件合计(已核对)": m["footer"],
-        "余额核对": m["balance_walk_ok"].map({True: "平", False: "不平"}).fillna(""),
-        "非交易行": m["other"]})
-    return {k: v.astype("str") for k, v in pack.items()}
-
-
-def write_finance_pack(pack: dict, path: str | Path, /, *, format: str = "csv") -> list[Path]:
-    """Write a :func:`finance_pack`: a folder of CSVs (UTF-8 with BOM) or one HTML file.
-
-    Every cell is written as text, so IDs keep every digit in Excel's CSV import and money
-    keeps its two decimals. (An ``.xlsx`` pack needs ``xlsxwriter``, not a dependency yet.)
-
-    Returns
-    -------
-    list of Path
-        The files written.
-    """
-    out = Path(path)
-    if format == "csv":
-        out.mkdir(parents=True, exist_ok=True)
-        files = []
-        for i, (name, df) in enumerate(pack.items(), start=1):
-            f = out / f"{i:02d}_{name}.csv"
-            df.to_csv(f, index=False, encoding="utf-8-sig")
-            files.append(f)
-        return files
-    if format == "html":
-        parts = ['<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-                 "<title>对账报告</title></head><body>"]
-        for name, df in pack.items():
-            parts.append(f"<h2>{html.escape(name)}</h2>"
-                         + df.to_html(index=False, escape=True, na_rep="", border=1))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("".join(parts) + "</body></html>", encoding="utf-8")
-        return [out]
-    raise BillFormatError(f"write_finance_pack: format must be 'csv' or 'html', got {format!r}"
-                          " (xlsx would need xlsxwriter, which mallkit does not depend on yet)")

@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import re
+from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -26,7 +28,9 @@ from mallkit.bills import (
     read_wechat_bill,
     write_finance_pack,
 )
-from mallkit.errors import BillFormatError
+from mallkit.datasets import make_sample_mall
+from mallkit.errors import BillFormatError, MoneyError
+from mallkit.finance_pack import COUNT_COLUMNS, MONEY_COLUMNS
 from mallkit.reconcile import reconcile
 from mallkit.schema import validate
 
@@ -271,15 +275,15 @@ def test_bills_reconcile_with_the_mall_and_the_pack_is_written(tmp_path):
     assert pack["原始文件"]["SHA-256"].tolist() == [ali.attrs["bill"]["sha256"],
                                                   wx.attrs["bill"]["sha256"]]
     assert pack["汇总"].set_index(["渠道", "日期"]).loc[("alipay", "合计"), "净结算"] == "158.94"
-    files = write_finance_pack(pack, tmp_path / "pack")
+    files = write_finance_pack(pack, tmp_path / "pack", format="csv")
     assert [f.name for f in files][:2] == ["01_汇总.csv", "02_渠道漏单.csv"]
     back = pd.read_csv(tmp_path / "pack" / "01_汇总.csv", dtype=str, encoding="utf-8-sig",
                        keep_default_na=False)
     pd.testing.assert_frame_equal(back, pack["汇总"])  # text in, text out: nothing reformatted
     html = write_finance_pack(pack, tmp_path / "pack.html", format="html")[0].read_text()
     assert "<h2>跨期挂账</h2>" in html and TXN1 not in html  # no exception names a txn
-    with pytest.raises(BillFormatError, match="format must be 'csv' or 'html'"):
-        write_finance_pack(pack, tmp_path / "x.xlsx", format="xlsx")
+    with pytest.raises(BillFormatError, match="format must be 'xlsx', 'csv' or 'html'"):
+        write_finance_pack(pack, tmp_path / "x.pdf", format="pdf")
 
 
 def test_pack_lists_exceptions_with_ids_as_text(tmp_path):
@@ -293,7 +297,7 @@ def test_pack_lists_exceptions_with_ids_as_text(tmp_path):
     sheet = finance_pack(rec)["平台漏单"]
     assert sheet[["渠道交易号", "渠道金额", "处理状态"]].values.tolist() == [
         [TXN2, "59.90", "未处理"]]
-    write_finance_pack(finance_pack(rec), tmp_path)
+    write_finance_pack(finance_pack(rec), tmp_path, format="csv")
     back = pd.read_csv(tmp_path / "03_平台漏单.csv", dtype=str, encoding="utf-8-sig")
     assert back.loc[0, "渠道交易号"] == TXN2  # all 28 digits
 
@@ -304,3 +308,104 @@ def test_manifest_needs_reader_frames():
     m = manifest(read_wechat_bill(DATA / "wechat_nobill.csv"))
     assert m[["file", "rows", "layout"]].values.tolist() == [["wechat_nobill.csv", 0,
                                                             "wechat_no_bill"]]
+
+
+# ----------------------------------------------------------------------- the .xlsx pack
+def exact_fen(yuan_text: pd.Series) -> list[int]:
+    """Yuan text of the pack read independently of mallkit: Decimal, times 100."""
+    return [int(Decimal(v) * 100) for v in yuan_text]
+
+
+@pytest.fixture(scope="module")
+def xlsx_pack(tmp_path_factory):
+    # The sample mall's month: 17 exceptions in six classes (see mallkit.reconcile's
+    # example), a pool, two bills in 原始文件.
+    m = make_sample_mall(seed=1, start="2025-11-01", end="2025-11-30", n_customers=800)
+    rec = reconcile(m["orders"], m["refunds"], m["statements"],
+                    start="2025-11-01", end="2025-11-30")
+    files = [read_alipay_bill(DATA / "alipay_trade_20261111.csv.zip"),
+             read_wechat_bill(DATA / "wechat_all_20261111.csv")]
+    pack = finance_pack(rec, files=files)
+    path = tmp_path_factory.mktemp("xlsx") / "对账报告.xlsx"
+    assert write_finance_pack(pack, path) == [path]  # xlsx is the default format
+    return pack, path
+
+
+def test_xlsx_pack_has_every_sheet_and_row_with_exact_fen(xlsx_pack):
+    pack, path = xlsx_pack
+    back = pd.read_excel(path, sheet_name=None, dtype=object)  # openpyxl engine
+    assert list(back) == list(pack)  # Chinese sheet names, pack order
+    for name, sheet in pack.items():
+        got = back[name]
+        assert len(got) == len(sheet), name
+        money = [c for c in sheet.columns if c in MONEY_COLUMNS]
+        # every column of the pack, then one exact fen twin per money column
+        assert got.columns.tolist() == [*sheet.columns, *(f"{c}(分)" for c in money)]
+        for c in money:
+            fen = exact_fen(sheet[c])
+            assert got[f"{c}(分)"].tolist() == fen, (name, c)  # integers, exact
+            yuan = got[c].astype(float)
+            assert (yuan * 100).round().astype(int).tolist() == fen, (name, c)
+            assert abs(yuan.sum() - sum(fen) / 100) < 0.005, (name, c)
+        for c in sheet.columns:
+            if c in COUNT_COLUMNS:
+                assert got[c].tolist() == [int(v) for v in sheet[c]], (name, c)
+            elif c not in money:  # text stays text, every digit: IDs, dates, notes
+                assert got[c].fillna("").tolist() == sheet[c].tolist(), (name, c)
+    assert len(back["金额不符"]) == 3 and len(back["原始文件"]) == 2
+
+
+def test_xlsx_pack_daily_yuan_sum_to_the_batch_totals(xlsx_pack):
+    _, path = xlsx_pack
+    s = pd.read_excel(path, sheet_name="汇总", dtype={"日期": str})
+    total = s["日期"] == "合计"
+    for provider, days in s[~total].groupby("渠道"):
+        tot = s[total & (s["渠道"] == provider)].iloc[0]
+        for c in ("平台金额", "渠道金额", "已匹配金额", "交易额", "退款", "手续费", "净结算"):
+            assert abs(days[c].sum() - tot[c]) < 0.005, (provider, c)
+            assert days[f"{c}(分)"].sum() == tot[f"{c}(分)"], (provider, c)  # to the fen
+
+
+def test_xlsx_pack_cells_formats_and_layout(xlsx_pack):
+    pack, path = xlsx_pack
+    wb = openpyxl.load_workbook(path)
+    ws = wb["金额不符"]
+    header = [c.value for c in ws[1]]
+    row = dict(zip(header, ws[2], strict=True))
+    assert row["渠道金额"].data_type == "n" and row["渠道金额"].number_format == "#,##0.00"
+    assert row["渠道金额(分)"].data_type == "n" and isinstance(row["渠道金额(分)"].value, int)
+    assert row["渠道交易号"].data_type == "s"
+    assert row["渠道交易号"].value == pack["金额不符"].loc[0, "渠道交易号"]  # 28 digits, text
+    for name in pack:
+        ws = wb[name]
+        n_cols = len(pack[name].columns) + sum(c in MONEY_COLUMNS for c in pack[name].columns)
+        assert ws.freeze_panes == "A2", name
+        last = openpyxl.utils.get_column_letter(n_cols)
+        assert ws.auto_filter.ref == f"A1:{last}{len(pack[name]) + 1}", name
+    # widths follow the contents: the 28-digit trade number is wider than 类型 (支付/退款)
+    dims = wb["金额不符"].column_dimensions
+    col = {h: openpyxl.utils.get_column_letter(i) for i, h in enumerate(header, start=1)}
+    assert dims[col["渠道交易号"]].width > 28 > dims[col["类型"]].width
+
+
+def test_xlsx_pack_writes_text_never_formulas_and_refuses_what_excel_cannot_hold(tmp_path):
+    sheet = pd.DataFrame({"商户订单号": ["=HYPERLINK(\"http://x\")", "http://example.com",
+                                        "00123"], "金额": ["1.10", "-0.05", "1234567.89"]})
+    f = write_finance_pack({"挂账": sheet}, tmp_path / "p.xlsx")[0]
+    cells = [c.value for c in openpyxl.load_workbook(f)["挂账"]["A"]][1:]
+    assert cells == sheet["商户订单号"].tolist()  # text as given: no formula, link or number
+    assert [c.value for c in openpyxl.load_workbook(f)["挂账"]["C"]][1:] == [110, -5, 123456789]
+    with pytest.raises(BillFormatError, match=r"sheet name 'a/b' is not allowed"):
+        write_finance_pack({"a/b": sheet}, tmp_path / "p.xlsx")
+    with pytest.raises(BillFormatError, match=r"sheet name 'x{32}' is not allowed"):
+        write_finance_pack({"x" * 32: sheet}, tmp_path / "p.xlsx")
+    with pytest.raises(BillFormatError, match=r"'Sheet' and 'SHEET' are the same to Excel"):
+        write_finance_pack({"Sheet": sheet, "SHEET": sheet}, tmp_path / "p.xlsx")
+    with pytest.raises(BillFormatError, match=r"ending in .xlsx.*format='csv'"):
+        write_finance_pack({"s": sheet}, tmp_path)  # a folder: the CSV pack's path
+    big = pd.DataFrame({"说明": pd.Series(["x"], dtype="str").repeat(1_048_576)})
+    with pytest.raises(BillFormatError, match=r"sheet 'big' has 1,048,576 rows.*format='csv'"):
+        write_finance_pack({"big": big}, tmp_path / "big.xlsx")
+    assert not (tmp_path / "big.xlsx").exists()
+    with pytest.raises(MoneyError, match=r"sheet 'bad' column '金额'"):
+        write_finance_pack({"bad": sheet.assign(金额="12.345")}, tmp_path / "bad.xlsx")
