@@ -764,9 +764,9 @@ def to_targets(
         lab = mcal.period_label(plan["start"], freq=f)
         straddle = lab != mcal.period_label(plan["end"], freq=f)
         if straddle.any():
+            eg = plan.loc[straddle, "period"].head(3).tolist()
             raise PeriodError(f"to_targets: {int(straddle.sum())} plan row(s) span more than "
-                              f"one {f!r} period, e.g. {plan.loc[straddle, 'period'].head(3)}"
-                              f"; decompose at a finer freq")
+                              f"one {f!r} period, e.g. {eg}; decompose at a finer freq")
         frame = plan.assign(_period=lab.to_numpy())
         for i in range(len(by) + 1):
             cols = by[:i]

@@ -173,6 +173,11 @@ def test_bad_input_gets_clear_errors():
     # every share would be a fallback -- an error, not a silent equal split.
     with pytest.raises(AllocationError, match=r"no overlap with keys.*\['JD', 'Web'\].*\['web'\]"):
         decompose_target(100, keys=["Web", "JD"], **kw)
+    # A week that straddles two months cannot roll up to months; the message names it.
+    weekly = decompose_target(10_000, start="2026-11-30", end="2026-12-06", freq="W",
+                              temporal="equal")
+    with pytest.raises(PeriodError, match=r"span more than one 'M' period, e\.g\. \['2026-W49'\];"):
+        to_targets(weekly, freq="M")
     with pytest.raises(AllocationError, match="shares given for level 'c' miss node"):
         decompose_target(100, **{**mkw, "shares": {"A": 1, "B": 1}, "keys": ["A", "B", "C"]})
 
