@@ -40,7 +40,7 @@ import pandas as pd
 from mallkit import calendar as mcal
 from mallkit.errors import MissingColumnsError, PeriodError, SchemaError
 from mallkit.money import allocate
-from mallkit.schema import PAID_STATUSES, validate
+from mallkit.schema import PAID_STATUSES, TZ, validate
 
 __all__ = [
     "DailyProfile",
@@ -98,7 +98,10 @@ def _history(history: pd.DataFrame, by: list[str], date_col: str, value_col: str
             table=what, column=value_col, rule="integer fen",
         )
     try:
-        d = pd.to_datetime(history[date_col]).dt.normalize()
+        d = pd.to_datetime(history[date_col])
+        if d.dt.tz is not None:  # the schema's rule: tz-aware -> Asia/Shanghai, then naive
+            d = d.dt.tz_convert(TZ).dt.tz_localize(None)
+        d = d.dt.normalize()
     except (ValueError, TypeError) as exc:
         raise SchemaError(
             f"{what}: column {date_col!r} must hold dates; "

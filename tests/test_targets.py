@@ -563,6 +563,20 @@ def test_landing_of_a_period_that_starts_later_keeps_the_weekday_phase():
                                                                                    rel=0.02)
 
 
+def test_tz_aware_dates_are_shanghai_days():
+    # The schema's rule (schema.py): tz-aware timestamps are converted to Asia/Shanghai,
+    # then made naive. 2026-10-31 16:00 UTC is 2026-11-01 00:00 in Shanghai (UTC+8), so
+    # ten such stamps are 1..10 November: d = 10, A = 10 x 1000 (it raised TypeError).
+    stamps = pd.date_range("2026-10-31 16:00", periods=10, freq="D", tz="UTC")
+    act = pd.DataFrame({"date": stamps, "gmv_fen": 1000})
+    tg = pd.DataFrame({"period": ["2026-11"], "level": ["total"], "key": ["all"],
+                       "target_fen": [30_000]})
+    s = pacing(act, tg, as_of="2026-11-11", model=None).summary.iloc[0]
+    assert (s["elapsed_days"], s["actual_fen"], s["flags"]) == (10, 10_000, "flat_weights")
+    w = daily_profile(act, start="2026-11-01", end="2026-11-10").weights
+    assert w["date"].iloc[0] == pd.Timestamp("2026-11-01")
+
+
 def test_actuals_that_miss_elapsed_days_are_flagged():
     # The report of 20 November (data through the 19th) with a feed of 1..10 November only:
     # days 11..19 read as zero sales, so "behind plan" is not to be trusted -- flag it.
