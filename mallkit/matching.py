@@ -1,0 +1,375 @@
+"""The matching passes of :func:`mallkit.reconcile.reconcile`: rows in, pairs out.
+
+Both sides become flat arrays (one position per row: orders, then refunds, then pool
+rows on the ledger side; bill rows, then pool rows on the statement side), string ids
+stay in their Arrow columns and are looked up in one hash pass each. :func:`_match` runs
+the passes (merchant order id / refund id key, then order + amount for refunds, then
+amount + time) and marks duplicates and rows for orders the mall does not expect money
+for; :func:`_classify_pairs` gives each pair its class. The bucket and report vocabulary
+(:data:`CLASSES`, :data:`BUCKETS`) and the contract fee (:func:`expected_fee`) live here
+too, so that :mod:`mallkit.reconcile` (placement in the batch, the pool, the tie-out and
+the result) builds on this module and nothing here imports it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mallkit.errors import ReconciliationError
+
+__all__ = ["BUCKETS", "CLASSES", "FAILED_GATEWAY_STATUSES", "expected_fee"]
+
+#: Exception classes, in report order.
+CLASSES = (
+    "missing_in_statement",
+    "missing_in_ledger",
+    "amount_mismatch",
+    "refund_mismatch",
+    "duplicate",
+    "status_mismatch",
+    "fee_mismatch",
+)
+#: Every row of ``Reconciliation.items`` is in exactly one of these.
+BUCKETS = ("matched", *CLASSES, "timing", "outside", "not_expected")
+#: WeChat 交易状态 values meaning the money was not (or no longer) taken.
+FAILED_GATEWAY_STATUSES = ("REVOKED", "CLOSED", "NOTPAY", "PAYERROR")
+
+_PAY, _REF = 0, 1
+_KINDS = np.array(["payment", "refund"], dtype=object)
+_B = {b: i for i, b in enumerate(BUCKETS)}
+
+
+# ------------------------------------------------------------------------- ids and fees
+def _arrow(s: pd.Series) -> pa.Array:
+    a = pa.array(s, from_pandas=True)
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    if a.type != pa.large_string():
+        a = a.cast(pa.large_string())
+    return a
+
+
+def _lookup(values: pd.Series | list[pd.Series], keys: pd.Series) -> Any:
+    """Position of each value among unique ``keys``; -1 where absent or missing.
+
+    A list of Series is looked up in one pass (one list of arrays back): building the hash
+    table of millions of string keys is most of the cost, so it is built once.
+    """
+    parts = values if isinstance(values, list) else [values]
+    n = [len(v) for v in parts]
+    if not sum(n) or not len(keys):
+        out = [np.full(k, -1, dtype=np.int64) for k in n]
+    else:
+        chunks = pa.chunked_array([_arrow(v) for v in parts], type=pa.large_string())
+        pos = pc.index_in(chunks, value_set=_arrow(keys), skip_nulls=True)
+        pos = pos.fill_null(-1).to_numpy().astype(np.int64)
+        out = np.split(pos, np.cumsum(n)[:-1])
+    return out if isinstance(values, list) else out[0]
+
+
+def _take(parts: list[tuple[int, pd.Series]], idx: np.ndarray) -> pd.Series:
+    """Strings at global positions ``idx`` of parts laid end to end (offset, Series); null
+    where ``idx`` is -1 or falls in no part. One Arrow ``take`` per part that is hit."""
+    out = None
+    for off, s in parts:
+        m = (idx >= off) & (idx < off + len(s))
+        if m.any():
+            got = _arrow(s).take(pa.array(np.where(m, idx - off, 0), mask=~m))
+            out = got if out is None else pc.coalesce(out, got)
+    if out is None:
+        out = pa.nulls(len(idx), pa.large_string())
+    return pd.Series(out, dtype="str")
+
+
+def _take2(parts_a, idx_a, parts_b, idx_b) -> pd.Series:
+    """Strings from ``parts_a`` where ``idx_a >= 0``, else from ``parts_b``."""
+    a = _take(parts_a, idx_a)
+    if not (idx_b >= 0).any():
+        return a
+    return pd.Series(pc.coalesce(_arrow(a), _arrow(_take(parts_b, idx_b))), dtype="str")
+
+
+def _ppm(rate: Any, provider: str) -> int:
+    """A fee rate as an exact integer number of parts per million."""
+    try:
+        d = Decimal(str(rate)) * 1_000_000
+    except InvalidOperation:
+        d = Decimal("NaN")
+    if not d.is_finite() or d != d.to_integral_value() or not 0 <= d <= 1_000_000:
+        raise ReconciliationError(
+            f"reconcile: fee_rates[{provider!r}] = {rate!r} is not a rate between 0 and 1 "
+            "with at most 6 decimals (e.g. '0.006' for 0.6 %)"
+        )
+    return int(d)
+
+
+def expected_fee(amount_fen: Any, /, *, rate: Any) -> np.ndarray:
+    """Gateway fee at a contract ``rate``, rounded half up to the fen, with the amount's sign.
+
+    Refunds (negative amounts) give the fee returned pro rata, negative.
+
+    Examples
+    --------
+    >>> expected_fee([82200, 1250, 250, -4150], rate="0.006").tolist()  # 493.2, 7.5, 1.5, 24.9
+    [493, 8, 2, -25]
+    """
+    ppm = _ppm(rate, "rate")
+    a = np.asarray(amount_fen, dtype=np.int64)
+    return np.sign(a) * ((np.abs(a) * ppm + 500_000) // 1_000_000)
+
+# ------------------------------------------------------------------------- rows as arrays
+def _pool_prov(pn: pd.DataFrame, prov_cats: list[str]) -> np.ndarray:
+    return np.array([prov_cats.index(x) if x in prov_cats else -1 for x in pn["provider"]],
+                    dtype=np.int64)
+
+
+def _ledger(orders, refunds, pl, pool_pos, *, channels, providers, prov, prov_cats,
+            opos) -> dict:
+    """Ledger rows as arrays: orders, then refunds, then pool rows not among them."""
+    n_o, n_r = len(orders), len(refunds)
+    method = orders["payment_method"]
+    scope = method.isin(providers).to_numpy()
+    if channels is not None:
+        scope = scope & orders["channel"].isin(list(channels)).to_numpy()
+    paid_at = orders["paid_at"].to_numpy()
+    o_exp = scope & ~np.isnat(paid_at)
+    o_at = np.where(np.isnat(paid_at), orders["created_at"].to_numpy(), paid_at)
+    o_pool = opos["pool_ledger"]
+    opos = opos["refunds"]
+    known = opos >= 0
+    if not known.all():
+        bad = refunds[~known]
+        ex = ", ".join(f"{a} -> {b}" for a, b in zip(bad["refund_id"][:5], bad["order_id"][:5],
+                                                      strict=True))
+        raise ReconciliationError(
+            f"reconcile: table 'refunds': column 'order_id' breaks rule 'refers to a row of "
+            f"orders' in {len(bad)} row(s); e.g. refund_id -> order_id {ex}. Pass the orders "
+            "that the refunds refund, whatever their date: they say which gateway to expect.")
+    r_exp = known & o_exp[np.where(known, opos, 0)] if n_o else np.zeros(n_r, bool)
+    r_prov = np.where(known, prov[np.where(known, opos, 0)] if n_o else -1, -1)
+    # Pool rows already among the orders/refunds passed in are those rows (a re-run).
+    rpos = _lookup(pl["refund_id"], refunds["refund_id"])
+    hit = np.where((pl["kind"] == "payment").to_numpy(), o_pool,
+                   np.where(rpos >= 0, rpos + n_o, -1))
+    new = hit < 0
+    pn = pl[new].reset_index(drop=True)
+    m = len(pn)
+    n = n_o + n_r + m
+    L = {
+        "n": n, "n_o": n_o, "n_r": n_r,
+        "kind": np.r_[np.zeros(n_o, np.int8), np.ones(n_r, np.int8),
+                      (pn["kind"] == "refund").to_numpy().astype(np.int8)],
+        "at": np.r_[o_at, refunds["refunded_at"].to_numpy(), pn["at"].to_numpy()]
+        .astype("datetime64[us]"),
+        "amount": np.r_[np.where(o_exp, orders["paid_fen"].to_numpy(), 0),
+                        np.where(r_exp, -refunds["amount_fen"].to_numpy(), 0),
+                        pn["amount_fen"].to_numpy()].astype(np.int64),
+        "expected": np.r_[o_exp, r_exp, np.ones(m, bool)],
+        "opos": np.r_[np.arange(n_o), opos, o_pool[new]],
+        "src": np.r_[np.zeros(n_o, np.int8), np.ones(n_r, np.int8), np.full(m, 3, np.int8)],
+        "row": np.r_[np.arange(n_o), np.arange(n_r), pool_pos[new]].astype(np.int64),
+        "explicit": np.zeros(n, bool),
+        "since": np.full(n, np.datetime64("NaT"), "M8[us]"),
+        "prov": np.r_[prov, r_prov, _pool_prov(pn, prov_cats)].astype(np.int64),
+        "order_parts": [(0, orders["order_id"]), (n_o, refunds["order_id"]),
+                        (n_o + n_r, pn["merchant_order_id"].astype("str"))],
+        "refund_parts": [(n_o, refunds["refund_id"]),
+                         (n_o + n_r, pn["refund_id"].astype("str"))],
+    }
+    L["explicit"][np.r_[np.arange(n_o + n_r, n), hit[~new]]] = True
+    L["since"][np.r_[np.arange(n_o + n_r, n), hit[~new]]] = np.r_[
+        pn["since"].to_numpy(), pl["since"].to_numpy()[~new]]
+    return L
+
+def _cat(first: np.ndarray, rest: np.ndarray, *, dtype) -> np.ndarray:
+    """``np.r_[first, rest]`` as ``dtype``, without a copy when ``rest`` is empty (read only:
+    the result may be a view of an input column)."""
+    if not len(rest):
+        return first.astype(dtype, copy=False)
+    return np.concatenate([first.astype(dtype, copy=False), rest.astype(dtype, copy=False)])
+
+
+def _statement_rows(statements: pd.DataFrame, ps, pool_pos, *, prov, prov_cats, opos) -> dict:
+    """Statement rows as arrays: the bills, then pool rows not among them."""
+    st = statements
+    n_s = len(st)
+    failed = np.zeros(n_s, bool)
+    if "gateway_status" in st.columns:
+        failed = st["gateway_status"].isin(FAILED_GATEWAY_STATUSES).to_numpy()
+
+    def ident(df):
+        return (df["provider"].astype("str") + "|" + df["txn_id"].astype("str") + "|"
+                + df["kind"].astype("str") + "|" + df["refund_id"].astype("str").fillna(""))
+
+    # Pool rows already on the bill passed in are those rows (a re-run of the same day).
+    hit = np.full(len(ps), -1, np.int64)
+    cand = np.flatnonzero(_lookup(st["txn_id"], ps["txn_id"]) >= 0) if len(ps) else []
+    if len(cand):  # a small pool: narrow the bill to its txn ids before building keys
+        h = _lookup(ident(ps), ident(st.iloc[cand]))
+        hit = np.where(h >= 0, cand[np.maximum(h, 0)], -1)
+    new = hit < 0
+    pn = ps[new].reset_index(drop=True)
+    m = len(pn)
+    n = n_s + m
+    S = {
+        "n": n, "n_s": n_s,
+        "kind": _cat((st["kind"] == "refund").to_numpy(), (pn["kind"] == "refund").to_numpy(),
+                     dtype=np.int8),
+        "at": _cat(st["occurred_at"].to_numpy(), pn["at"].to_numpy(), dtype="M8[us]"),
+        "amount": _cat(st["amount_fen"].to_numpy(), pn["amount_fen"].to_numpy(), dtype=np.int64),
+        "fee": _cat(st["fee_fen"].to_numpy(), pn["fee_fen"].to_numpy(), dtype=np.int64),
+        "failed": _cat(failed, np.zeros(m, bool), dtype=bool),
+        "src": np.r_[np.full(n_s, 2, np.int8), np.full(m, 3, np.int8)],
+        "row": np.r_[np.arange(n_s), pool_pos[new]].astype(np.int64),
+        "explicit": np.r_[np.zeros(n_s, bool), np.ones(m, bool)],
+        "since": np.r_[np.full(n_s, np.datetime64("NaT"), "M8[us]"),
+                       pn["since"].to_numpy().astype("M8[us]")],
+        "prov": _cat(prov, _pool_prov(pn, prov_cats), dtype=np.int64),
+        "opos": _cat(opos["statements"], opos["pool_statements"][new], dtype=np.int64),
+        "order_parts": [(0, st["merchant_order_id"]), (n_s, pn["merchant_order_id"].astype("str"))],
+        "refund_parts": [(0, st["refund_id"]), (n_s, pn["refund_id"].astype("str"))],
+        "txn_parts": [(0, st["txn_id"]), (n_s, pn["txn_id"].astype("str"))],
+    }
+    S["explicit"][hit[~new]] = True
+    S["since"][hit[~new]] = ps["since"].to_numpy()[~new]
+    return S
+
+
+# ------------------------------------------------------------------------- the passes
+def _lookup_parts(parts: list[tuple[int, pd.Series]], keys: pd.Series, n: int) -> np.ndarray:
+    out = np.full(n, -1, dtype=np.int64)
+    for off, s in parts:
+        if len(s):
+            out[off:off + len(s)] = _lookup(s, keys)
+    return out
+
+
+def _first_in_group(group: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """True for the earliest row of each group (ties: first in input order); group >= 0."""
+    out = np.ones(len(group), bool)
+    if not len(group):
+        return out
+    multi = np.flatnonzero(np.bincount(group)[group] > 1)  # rare: sort only those rows
+    order = multi[np.lexsort((multi, at[multi], group[multi]))]
+    g = group[order]
+    out[order[1:][g[1:] == g[:-1]]] = False
+    return out
+
+
+def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
+    """The matching passes. Returns pairs (l, s, pass) and the statement-side flags."""
+    nL, nS = L["n"], S["n"]
+    skind = S["kind"]
+    # Pass 1: the key. Statement payments by merchant order id, refunds by refund id.
+    s_opos = S["opos"]
+    s_rpos = _lookup_parts(S["refund_parts"], refunds["refund_id"], nS)
+    lpos = np.where(skind == _PAY, s_opos, np.where(s_rpos >= 0, s_rpos + L["n_o"], -1))
+    n_known = L["n_o"] + L["n_r"]
+    if nL > n_known:  # pool rows whose orders/refunds were not passed in
+        pool_order = L["order_parts"][2][1]
+        pool_refund = L["refund_parts"][1][1]
+        pk = L["kind"][n_known:]
+        po = _lookup_parts(S["order_parts"], pool_order.where(pk == _PAY), nS)
+        pr = _lookup_parts(S["refund_parts"], pool_refund.where(pk == _REF), nS)
+        extra = np.where(skind == _PAY, po, pr)
+        lpos = np.where((lpos < 0) & (extra >= 0), extra + n_known, lpos)
+    # Duplicates: among rows sharing a key, the earliest is the original.
+    dup_of = np.full(nS, -1, np.int64)
+    known = lpos >= 0
+    group = np.where(known, lpos, -1)
+    unknown = np.flatnonzero(~known)
+    if len(unknown):
+        keys = pd.Series(np.where(skind[unknown] == _PAY,
+                                  _take(S["order_parts"], unknown).to_numpy(object),
+                                  _take(S["refund_parts"], unknown).to_numpy(object)))
+        codes = pd.factorize(keys)[0]
+        has = codes >= 0
+        group[unknown[has]] = nL + codes[has] * 2 + skind[unknown[has]]
+    keyed = np.flatnonzero(group >= 0)
+    first = _first_in_group(group[keyed], S["at"][keyed])
+    primary = np.ones(nS, bool)
+    primary[keyed[~first]] = False
+    # Original of each duplicate: the first row of its group.
+    dup = keyed[~first]
+    if len(dup):
+        first_of = np.full(int(group.max()) + 1, -1, np.int64)
+        first_of[group[keyed[first]]] = keyed[first]
+        dup_of[dup] = first_of[group[dup]]
+    hit = np.zeros(nL, bool)
+    hit[lpos[known]] = True  # ledger items some statement row names
+    key_pair = primary & known & L["expected"][np.where(known, lpos, 0)]
+    status = primary & known & ~key_pair  # names an order the mall does not expect money for
+    p_l, p_s, p_pass = [lpos[key_pair]], [np.flatnonzero(key_pair)], [np.zeros(key_pair.sum())]
+    l_free = L["expected"] & ~hit
+    s_free = primary & ~known
+    # Pass 2: a refund with an unknown refund id, on a known order: order + amount.
+    cand = np.flatnonzero(s_free & (skind == _REF) & (s_opos >= 0))
+    lc = np.flatnonzero(l_free & (L["kind"] == _REF))
+    if len(cand) and len(lc):
+        a = pd.DataFrame({"s": cand, "o": s_opos[cand], "amt": S["amount"][cand],
+                          "t": S["at"][cand]}).sort_values(["t", "s"])
+        b = pd.DataFrame({"l": lc, "o": L["opos"][lc], "amt": L["amount"][lc],
+                          "t": L["at"][lc]}).sort_values(["t", "l"])
+        a["k"] = a.groupby(["o", "amt"]).cumcount()
+        b["k"] = b.groupby(["o", "amt"]).cumcount()
+        j = a.merge(b, on=["o", "amt", "k"])
+        p_l.append(j["l"].to_numpy())
+        p_s.append(j["s"].to_numpy())
+        p_pass.append(np.ones(len(j)))
+        l_free[j["l"].to_numpy()] = False
+        s_free[j["s"].to_numpy()] = False
+    # Pass 3: no usable key: provider + kind + amount, nearest in time within the window.
+    for _ in range(4):  # merge_asof may give two rows the same partner: repeat on the rest
+        sc, lc = np.flatnonzero(s_free), np.flatnonzero(l_free)
+        if not len(sc) or not len(lc):
+            break
+        a = pd.DataFrame({"s": sc, "p": S["prov"][sc], "k": S["kind"][sc].astype(np.int64),
+                          "amt": S["amount"][sc], "t": S["at"][sc]}).sort_values("t")
+        b = pd.DataFrame({"l": lc, "p": L["prov"][lc], "k": L["kind"][lc].astype(np.int64),
+                          "amt": L["amount"][lc], "t": L["at"][lc]}).sort_values("t")
+        j = pd.merge_asof(a, b, on="t", by=["p", "k", "amt"], tolerance=window,
+                          direction="nearest", allow_exact_matches=True)
+        j = j.dropna(subset=["l"])
+        if not len(j):
+            break
+        j["l"] = j["l"].astype(np.int64)
+        lt = L["at"][j["l"].to_numpy()]
+        j["gap"] = np.abs(j["t"].to_numpy() - lt)
+        j = j.sort_values(["gap", "s"]).drop_duplicates("l")
+        p_l.append(j["l"].to_numpy())
+        p_s.append(j["s"].to_numpy())
+        p_pass.append(np.full(len(j), 2))
+        l_free[j["l"].to_numpy()] = False
+        s_free[j["s"].to_numpy()] = False
+    return {"l": np.concatenate(p_l).astype(np.int64), "s": np.concatenate(p_s).astype(np.int64),
+            "pass": np.concatenate(p_pass).astype(np.int8), "status": status,
+            "status_l": np.where(status, lpos, -1), "dup_of": dup_of,
+            "s_opos": s_opos}
+
+
+def _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats):
+    """Bucket code of each pair (matched, or the pair exception that explains it), and the
+    contract fee of every statement row."""
+    lp, sp = P["l"], P["s"]
+    exp_fee, ppm = _fee_expected(S, rates, prov_cats)
+    cls = np.full(len(lp), _B["matched"], np.int8)
+    cls[(ppm[sp] >= 0) & (S["fee"][sp] != exp_fee[sp])] = _B["fee_mismatch"]
+    off = np.abs(S["amount"][sp] - L["amount"][lp]) > tolerance_fen
+    cls[off & (L["kind"][lp] == _PAY)] = _B["amount_mismatch"]
+    cls[off & (L["kind"][lp] == _REF)] = _B["refund_mismatch"]
+    cls[(L["prov"][lp] != S["prov"][sp]) | S["failed"][sp]] = _B["status_mismatch"]
+    return cls, exp_fee
+
+
+def _fee_expected(S, rates, prov_cats) -> tuple[np.ndarray, np.ndarray]:
+    """Contract fee of every statement row (its own fee where no rate is known), and ppm."""
+    ppm = np.array([rates.get(p, -1) for p in prov_cats] + [-1], dtype=np.int64)[S["prov"]]
+    a = S["amount"]
+    exp = np.sign(a) * ((np.abs(a) * np.maximum(ppm, 0) + 500_000) // 1_000_000)
+    return np.where(ppm >= 0, exp, S["fee"]), ppm
