@@ -96,8 +96,9 @@ def test_weekly_report_records_what_the_library_computes(mall_dir, tmp_path):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        seg = segment_change(mall["orders"], mall["refunds"], as_of="2025-11-17",
-                             previous="2025-11-10", scheme="cn8", lang="zh")
+        # as_of counts that day's purchases: the week's last day, and the day before it
+        seg = segment_change(mall["orders"], mall["refunds"], as_of="2025-11-16",
+                             previous="2025-11-09", scheme="cn8", lang="zh")
     assert res.records["segments"] == seg.summary.set_index("segment")["customers"].to_dict()
     html = res.html.read_text()
     assert "report.load_mall" not in html  # no code in the reader's HTML
