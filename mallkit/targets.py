@@ -335,7 +335,8 @@ def decompose_target(
     holds, floors, caps : mapping, optional
         Fixed amounts / minimums / maximums in fen keyed by node like ``shares``. Holds are
         taken first and the rest is spread over the un-held siblings (TM1 hold spreading);
-        floors and caps are met by iterative clipping.
+        floors and caps are met by iterative clipping. A node's floors (holds) and caps
+        also bound its parent (at least the children's floors, at most their caps).
     unit_fen : int, default 1
         Rounding unit of every part (e.g. 10_000 for 100 yuan).
     profile_by : str or list of str, optional
@@ -450,6 +451,25 @@ def decompose_target(
         known |= set(_ids(leaves, by[:i]))
     for name, mp in (("holds", holds), ("floors", floors), ("caps", caps), ("shares", shares)):
         _check_keys(mp, known, by, name)
+    # Holds / floors / caps of each level (units), then pushed up the tree: a parent gets
+    # at least its children's floors (or holds) and at most their caps, so a feasible leaf
+    # floor never fails in a parent split that ignored it.
+    bnd = []
+    for i in range(1, len(by) + 1):
+        codes, idx = pd.factorize(_ids(leaves, by[:i]))
+        idx = pd.Index(idx)
+        fl = _node_amounts(floors, idx, i, by, "floors", unit=unit, kind="floor")
+        cp = _node_amounts(caps, idx, i, by, "caps", unit=unit, kind="cap")
+        bnd.append((codes, _node_amounts(holds, idx, i, by, "holds", unit=unit, kind="hold"),
+                    np.nan_to_num(fl, nan=0.0), np.nan_to_num(cp, nan=np.inf)))
+    for i in range(len(by) - 1, 0, -1):
+        ccodes, chold, clo, chi = bnd[i]
+        par = bnd[i - 1][0][np.unique(ccodes, return_index=True)[1]]
+        n = len(bnd[i - 1][2])
+        for b, child in ((2, clo), (3, chi)):
+            kids = np.bincount(par, weights=np.where(np.isnan(chold), child, chold), minlength=n)
+            bnd[i - 1][b][:] = np.maximum(bnd[i - 1][b], kids) if b == 2 else \
+                np.minimum(bnd[i - 1][b], kids)
     amount = np.full(len(leaves), T, dtype=np.int64)  # parent amount of each leaf
     basis: dict[str, np.ndarray] = {}
     for i in range(1, len(by) + 1):
@@ -494,12 +514,7 @@ def decompose_target(
         tot_g[pcode] = parent_amt
         parts, st = _bounded_split(
             tot_g, p, pcode,
-            _node_amounts(holds, pd.Index(nodes), i, by, "holds", unit=unit, kind="hold"),
-            np.nan_to_num(_node_amounts(floors, pd.Index(nodes), i, by, "floors", unit=unit,
-                                        kind="floor"), nan=0.0),
-            np.nan_to_num(_node_amounts(caps, pd.Index(nodes), i, by, "caps", unit=unit,
-                                        kind="cap"), nan=np.inf),
-            np.array([_show_id(x) for x in nodes], dtype=object),
+            *bnd[i - 1][1:], np.array([_show_id(x) for x in nodes], dtype=object),
         )
         status = np.where(st == "proportional", status, st)
         amount = parts[codes]
