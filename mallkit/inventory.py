@@ -53,7 +53,7 @@ from mallkit.safety import (
     standard_normal_loss,
 )
 from mallkit.schema import validate
-from mallkit.uplift import _uplift
+from mallkit.uplift import _promo_fallback, _uplift
 
 __all__ = [
     "LEVELS",
@@ -221,8 +221,12 @@ def inventory_warnings(
        (event phase or promotion on that day, as in
        :func:`mallkit.demand.event_uplift`, learned from the ``history_days`` before),
        so the lead-time demand before 双11 is raised while there is still time to
-       receive stock. An occasion without history counts ×1 (noted); two that never
-       ran together on a day take the larger uplift of the two (noted).
+       receive stock. An upcoming promotion whose name has no history takes, first
+       that exists, the median uplift of past promotions of the same mechanic and scope
+       (same category, or all-shop), of the same mechanic, of all past promotions, else
+       ×1 — ``notes`` and ``reason`` say which ("from 2 past all-shop coupon
+       promotions"). Another occasion without history (an event phase) counts ×1;
+       two that never ran together on a day take the larger uplift of the two (noted).
     3. Protection interval ``P = lead time + review_days``; lead-time demand ``μ`` and
        ``σ² = σ_d²·Σ m_t² + (μ/P)²·σ_L²`` (``m_t`` the day multipliers: without
        occasions it is the textbook ``P·σ_d² + d̄²·σ_L²``); safety stock at the SKU's
@@ -382,11 +386,12 @@ def inventory_warnings(
                       rows=slice(n_hist - window_days, None))
     up = _uplift(h, past, occ.labels, baseline_days=baseline_days, min_baseline_days=14,
                  prior_units=prior_units)
+    fb, fb_src = _promo_fallback(occ.labels, up.overall, promotions, as_of=as_of)
     del past, codes
     d, sd, flags = _baseline(st, h, window_days)
     mult = np.ones(future.shape)
     f = future >= 0
-    sku_up, joint = _joint_uplift(up)
+    sku_up, joint = _joint_uplift(up, fb)
     if f.any():
         vals = sku_up[future[f], np.nonzero(f)[1]]
         mult[f] = np.where(np.isfinite(vals), vals, 1.0)
@@ -446,11 +451,13 @@ def inventory_warnings(
     has_occ = (top_code >= 0) & (top_u > 1.05)
     labels = np.asarray([*occ.labels, ""], dtype=object)
     occ_name = np.where(has_occ, labels[top_code], None)
+    srcs = np.append(np.where(fb_src != "", " (" + fb_src + ")", ""), "").astype(object)
+    occ_src = np.where(has_occ, srcs[top_code], "")
     occ_date = np.where(has_occ, (as_of + pd.to_timedelta(top + 1, unit="D")).to_numpy(),
                         np.datetime64("NaT"))
     with np.errstate(invalid="ignore", divide="ignore"):
         uplift = mu / (d * p_days)
-    flags = _flags(flags, st, ss_r, up, future, reach, occ.labels, joint)
+    flags = _flags(flags, st, ss_r, up, future, reach, occ.labels, joint, fb, fb_src)
 
     out = pd.DataFrame({
         "sku": skus.array,
@@ -486,7 +493,7 @@ def inventory_warnings(
         "used_days": st["used_days"].to_numpy(),
         "notes": flags,
     })
-    reason = _reasons(out, review, overstock_days, slow_days, window_days)
+    reason = _reasons(out, review, overstock_days, slow_days, window_days, occ_src)
     out["reason"] = pd.array(reason.to_numpy(zero_copy_only=False), dtype="str")
     rank = pd.Series(level).map({lv: i for i, lv in enumerate(LEVELS)}).to_numpy()
     order = np.lexsort((skus.to_numpy(), np.nan_to_num(pcover, nan=np.inf), rank))
@@ -517,38 +524,50 @@ def _baseline(st: pd.DataFrame, h: _History, window_days: int):
     return d, sd, flags
 
 
-def _joint_uplift(up) -> tuple[np.ndarray, np.ndarray]:
-    """SKU uplifts, where a joint occasion without history of its own (two promotions
-    that never ran together, two events on one day: labels joined by " + ") takes the
-    largest uplift of its parts that have one; and which labels were filled so."""
-    sku = up.sku
+def _joint_uplift(up, fallback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SKU uplifts, where a promotion without history takes its ``fallback`` (past
+    promotions of its kind), and a joint occasion without history of its own (two
+    promotions that never ran together, two events on one day: labels joined by " + ")
+    takes the largest uplift of its parts that have one; and which labels were joint."""
+    fill = np.isfinite(fallback)
+    sku, copied = up.sku, False  # copied once, only if a label is filled
+    if fill.any():
+        sku, copied = sku.copy(), True
+        sku[fill] = fallback[fill, None]
+    known = np.isfinite(up.overall) | fill
     joint = np.zeros(len(up.labels), dtype=bool)
     pos = {lab: i for i, lab in enumerate(up.labels)}
-    for c in np.flatnonzero(~np.isfinite(up.overall)):  # a loop over labels, not rows
-        parts = [pos[p] for p in up.labels[c].split(" + ")
-                 if p in pos and np.isfinite(up.overall[pos[p]])]
+    for c in np.flatnonzero(~known):  # a loop over labels, not rows
+        parts = [pos[p] for p in up.labels[c].split(" + ") if p in pos and known[pos[p]]]
         if parts:
-            sku = sku.copy() if not joint.any() else sku
+            if not copied:
+                sku, copied = sku.copy(), True
             sku[c] = sku[parts].max(axis=0)
             joint[c] = True
     return sku, joint
 
 
-def _flags(flags, st, ss_r, up, future, reach, labels, joint) -> np.ndarray:
+def _flags(flags, st, ss_r, up, future, reach, labels, joint, fb, fb_src) -> np.ndarray:
     out = np.asarray(flags, dtype=object)
     out = out + np.where(st["low_data"].to_numpy(), "low data;", "")
     out = out + np.where(ss_r["floored"], "safety stock floored at 0;", "")
     no_hist = np.flatnonzero(~np.isfinite(up.overall))
     for c in no_hist:  # a loop over occasion labels without history, not rows
         hit = ((future == c) & reach).any(axis=0)
-        note = (f"{labels[c]} never ran together: largest uplift of its parts;" if joint[c]
-                else f"no history for {labels[c]};")
+        if joint[c]:
+            note = f"{labels[c]} never ran together: largest uplift of its parts;"
+        elif fb_src[c]:  # a promotion: which past promotions stood in for it
+            note = (f"no history for {labels[c]}: uplift ×{fb[c]:.3g} {fb_src[c]};"
+                    if np.isfinite(fb[c]) else f"no history for {labels[c]}: uplift ×1, "
+                    f"{fb_src[c]};")
+        else:
+            note = f"no history for {labels[c]};"
         out = out + np.where(hit, note, "")
     return pd.Series(out, dtype="str").str.rstrip(";").to_numpy(dtype=object)
 
 
 def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: int,
-             window_days: int) -> np.ndarray:
+             window_days: int, occ_src: np.ndarray) -> np.ndarray:
     lv = w["level"].to_numpy()
     oh = w["on_hand"].to_numpy(dtype="float64", na_value=np.nan)
     oo = w["on_order"].to_numpy(dtype="float64", na_value=np.nan)
@@ -562,7 +581,8 @@ def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: i
     has = pd.notna(occ)
     date = pc.utf8_slice_codeunits(_iso(w["occasion_date"]), 5)  # MM-DD
     ev = pc.if_else(pa.array(has), _cat(", incl. ", occ.astype(str), " on ", date, " ×",
-                                        _s(w["occasion_uplift"], 1)), "")
+                                        _s(w["occasion_uplift"], 1),
+                                        occ_src.astype(str)), "")
     q = w["suggested_qty"].to_numpy()
     order = _select([q > 0, oo > 0],
                     [_cat("; order ", _s(q), " (MOQ ", _s(w["moq"].to_numpy(

@@ -6,7 +6,9 @@ in-stock days ÷ the SKU's baseline on those days, the baseline being the mean o
 clean (in-stock, non-occasion) days of the ``baseline_days`` before each day. SKU
 ratios are shrunk toward their category's, and the category's toward all SKUs', by
 ``prior_units`` baseline units, so a SKU with little history gets its category's.
-:func:`mallkit.inventory.inventory_warnings` multiplies coming days' demand by them.
+:func:`mallkit.inventory.inventory_warnings` multiplies coming days' demand by them; an
+upcoming promotion whose name never ran takes the median uplift of past promotions of
+the same kind (see ``_promo_fallback``).
 (Not to be confused with :mod:`mallkit.lift`, the counterfactual of one promotion.)
 
 Examples
@@ -188,3 +190,65 @@ def event_uplift(
         "category_uplift": u.category[li, h.cat_idx[si]],
         "overall_uplift": u.overall[li],
     }).astype({"occasion": "str", "sku": "str", "category": "str"})
+
+
+def _promo_fallback(labels: Sequence[str], overall: np.ndarray, promotions: pd.DataFrame | None,
+                    *, as_of: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """Uplift of upcoming promotions without history of their own, from past ones.
+
+    A *past promotion* is a name whose own label (``promo:<name>``, not a joint one) has
+    an uplift in the history (``overall``, units ÷ baseline over the SKU-days it covered);
+    its mechanic and scope are those of its latest run started by ``as_of``. An
+    *upcoming promotion without history* is a name whose label has none, with the mechanic
+    and scope of its first run ending after ``as_of``. It takes, first that has any:
+
+    1. the median uplift of past promotions of the same mechanic and scope (the same
+       ``category:<c>``, or ``all`` for an all-shop one);
+    2. the median of past promotions of the same mechanic, any scope;
+    3. the median of all past promotions;
+    4. none (×1).
+
+    Returns ``(value, source)`` aligned on ``labels``: the uplift (NaN for other labels
+    and at level 4) and where it came from (``"from 2 past all-shop coupon
+    promotions"``; ``"no past promotion to learn from"`` at level 4; ``""`` for labels
+    that are not such promotions).
+    """
+    n = len(labels)
+    value = np.full(n, np.nan)
+    source = np.full(n, "", dtype=object)
+    if promotions is None or not len(promotions) or not n:
+        return value, source
+    pr = promotions[["name", "mechanic", "scope", "start", "end"]]
+    pos = pd.Index(labels).get_indexer(("promo:" + pr["name"].astype("str")).to_numpy())
+    u = np.where(pos >= 0, np.asarray(overall, dtype="float64")[np.maximum(pos, 0)], np.nan)
+    pr = pr.assign(pos=pos, u=u).sort_values("start", kind="stable")
+    nxt = as_of + pd.Timedelta(days=1)
+    has = np.isfinite(pr["u"].to_numpy())
+    past = pr[has & (pr["start"] < nxt).to_numpy()].drop_duplicates("name", keep="last")
+    todo = pr[~has & (pr["pos"] >= 0).to_numpy() & (pr["end"] >= nxt).to_numpy()]
+    todo = todo.drop_duplicates("name", keep="first")
+    if not len(todo):
+        return value, source
+    by_kind = past.groupby(["mechanic", "scope"])["u"].agg(["median", "size"])
+    by_mech = past.groupby("mechanic")["u"].agg(["median", "size"]).add_suffix("_m")
+    t = todo.join(by_kind, on=["mechanic", "scope"]).join(by_mech, on="mechanic")
+    lv1 = t["size"].notna().to_numpy()
+    lv2 = ~lv1 & t["size_m"].notna().to_numpy()
+    lv3 = ~lv1 & ~lv2 & bool(len(past))
+    med = np.select([lv1, lv2, lv3], [t["median"], t["median_m"], past["u"].median()], np.nan)
+    k = np.select([lv1, lv2, lv3], [t["size"], t["size_m"], len(past)], 0).astype(np.int64)
+    mech = t["mechanic"].astype("str").to_numpy(dtype=object)
+    scope = t["scope"].astype("str")
+    cat = scope.str.removeprefix("category:").to_numpy(dtype=object)
+    in_cat = lv1 & (scope != "all").to_numpy()
+    noun = np.where(k == 1, " promotion", " promotions").astype(object)
+    head = "from " + k.astype(str).astype(object) + " past"
+    what = np.select(
+        [in_cat, lv1, lv2, lv3],
+        [head + " " + mech + noun + " in " + cat, head + " all-shop " + mech + noun,
+         head + " " + mech + noun + " of any scope",
+         head + noun + " of any kind (no past " + mech + " one)"],
+        "no past promotion to learn from")
+    value[t["pos"].to_numpy()] = med
+    source[t["pos"].to_numpy()] = what
+    return value, source

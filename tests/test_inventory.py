@@ -9,10 +9,13 @@ order-up-to level, at least the MOQ, whole cases), and from the event-blind run.
 from __future__ import annotations
 
 import math
+import statistics
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mallkit.datasets import make_sample_mall
 from mallkit.demand import daily_sales
@@ -426,9 +429,10 @@ def test_upcoming_promotions_raise_lead_time_demand_by_their_history():
     # baseline): its uplift is 12/4 = 3 (one SKU, so the category and all-SKU ratios are 3
     # too and shrinkage leaves 3). As of 04-30,
     # L = 6 + review 1: P = 05-01..05-07. 会员日 runs again 05-02..05-06; a new 新品首发
-    # (no history: ×1) runs 05-05..05-07, on 05-05/06 together with 会员日, a pair never
-    # seen before, which takes the larger uplift of its parts (×3), not ×1.
-    # μ = 4 (05-01) + 3·12 (05-02..04) + 2·12 (05-05/06) + 4 (05-07) = 68.
+    # (no history of its own) runs 05-05..05-07: an all-shop coupon, it takes the median of
+    # the past all-shop coupon promotions, i.e. 会员日's ×3. On 05-05/06 it runs together
+    # with 会员日, a pair never seen before, which takes the larger uplift of its parts (×3).
+    # μ = 4 (05-01) + 3·12 (05-02..04) + 2·12 (05-05/06) + 12 (05-07) = 76.
     days = pd.date_range("2026-01-01", periods=120, unit="us")
     qty = np.full(120, 4)
     qty[30:37] = 12
@@ -443,15 +447,175 @@ def test_upcoming_promotions_raise_lead_time_demand_by_their_history():
     w = inventory_warnings(inv, sales, prod, as_of=days[-1], events=NO_EVENTS,
                            promotions=promos).iloc[0]
     assert w["demand_per_day"] == 4.0  # promotion days left out of the baseline
-    assert w["lead_time_demand"] == pytest.approx(68.0, rel=1e-12)
+    assert w["lead_time_demand"] == pytest.approx(76.0, rel=1e-12)
     assert w["occasion"] == "promo:会员日" and w["occasion_uplift"] == pytest.approx(3.0)
-    assert "no history for promo:新品首发" in w["notes"]
+    assert ("no history for promo:新品首发: uplift ×3 from 1 past all-shop coupon promotion"
+            in w["notes"])
     assert "promo:会员日 + promo:新品首发 never ran together: largest uplift of its parts" in (
         w["notes"])
-    # without the past run in the table there is nothing to learn from: ×1 on every day
-    # (its 12s now count as ordinary days of the baseline), and noted
+    # without the past run in the table there is no past promotion to learn from: ×1 on
+    # every day (its 12s now count as ordinary days of the baseline), and noted
     blind = inventory_warnings(inv, sales, prod, as_of=days[-1], events=NO_EVENTS,
                                promotions=promos.iloc[1:]).iloc[0]
     assert blind["demand_per_day"] == pytest.approx((83 * 4 + 7 * 12) / 90)
     assert blind["lead_time_demand"] == pytest.approx(7 * blind["demand_per_day"])
-    assert "no history for promo:会员日" in blind["notes"]
+    assert ("no history for promo:会员日: uplift ×1, no past promotion to learn from"
+            in blind["notes"])
+
+
+# --------------------------------------------------------- upcoming promotions without history
+def _promo_of(pid, name, mechanic, scope, start, end):
+    return {**_promo(pid, name, start, end), "mechanic": mechanic, "scope": scope}
+
+
+def _two_skus(runs):
+    """SKU A (category a) and B (category b) sell 10 a day over 2026-01-01..04-30 (120 days)
+    and ``qty`` on the 5 days from ``day`` of each past run ``(name, mechanic, scope, day,
+    qty)`` if the run covers them. With a flat 10 on every clean day each run's baseline is
+    10, so its measured uplift is exactly qty / 10."""
+    days = pd.date_range("2026-01-01", periods=120, unit="us")
+    qty = np.full((120, 2), 10)
+    promos = []
+    for i, (name, mech, scope, day, q) in enumerate(runs):
+        cols = [0, 1] if scope == "all" else [0] if scope == "category:a" else [1]
+        qty[day:day + 5, cols] = q
+        promos.append(_promo_of(f"P{i}", name, mech, scope, days[day], days[day + 4]))
+    long = {"date": np.repeat(days, 2), "sku": ["A", "B"] * 120}
+    sales = pd.DataFrame({**long, "qty": qty.ravel()})
+    inv = pd.DataFrame({**long, "on_hand": 100, "on_order": 0})
+    prod = pd.DataFrame({"sku": ["A", "B"], "category": ["a", "b"], "list_price_fen": 1000,
+                         "unit_cost_fen": 500, "lead_time_days": 6.0,
+                         "lead_time_std_days": 0.0, "moq": 1, "case_pack": 1})
+    return days, sales, inv, prod, promos
+
+
+# past runs (day index of the first of 5 days, units a day on the SKUs in scope):
+# 券1 all-shop coupon ×2.0, 券2 all-shop coupon ×3.0, a券 coupon in category a ×1.5,
+# 折 all-shop percent_off ×1.2 (20 / 10, 30 / 10, 15 / 10, 12 / 10)
+PAST_RUNS = [("券1", "coupon", "all", 30, 20), ("券2", "coupon", "all", 50, 30),
+             ("a券", "coupon", "category:a", 70, 15), ("折", "percent_off", "all", 90, 12)]
+
+
+@pytest.mark.parametrize(("name", "mechanic", "scope", "sku", "want", "source"), [
+    # level 1, same mechanic and scope: median(2.0, 3.0) of 券1 and 券2 = 2.5
+    ("新券", "coupon", "all", "A", 2.5, "from 2 past all-shop coupon promotions"),
+    # level 1, same mechanic in the same category: a券 alone, 1.5
+    ("新券", "coupon", "category:a", "A", 1.5, "from 1 past coupon promotion in a"),
+    # level 2, no past coupon in category b: median(2.0, 3.0, 1.5) of all coupons = 2.0
+    ("新券", "coupon", "category:b", "B", 2.0, "from 3 past coupon promotions of any scope"),
+    # level 3, no past gift: median(2.0, 3.0, 1.5, 1.2) of all past promotions = 1.75
+    ("赠品", "gift", "all", "B", 1.75, "from 4 past promotions of any kind (no past gift one)"),
+    # a name with history keeps its own uplift (券1: 2.0), however its kind did
+    ("券1", "coupon", "all", "A", 2.0, None),
+])
+def test_upcoming_promotion_without_history_takes_past_promotions_of_its_kind(
+        name, mechanic, scope, sku, want, source):
+    # As of 04-30, L = 6 + review 1: P = 05-01..05-07; the upcoming run covers 05-03..05-05,
+    # so μ = 4 days × 10 + 3 days × 10 × uplift = 40 + 30 × uplift for a SKU in its scope
+    # and 7 × 10 = 70 for the other one.
+    days, sales, inv, prod, promos = _two_skus(PAST_RUNS)
+    promos = pd.DataFrame([*promos, _promo_of("N", name, mechanic, scope, "2026-05-03",
+                                              "2026-05-05")])
+    w = inventory_warnings(inv, sales, prod, as_of=days[-1], events=NO_EVENTS,
+                           promotions=promos).set_index("sku")
+    assert (w["demand_per_day"] == 10.0).all()  # promotion days left out of the baseline
+    row = w.loc[sku]
+    assert row["occasion"] == f"promo:{name}"
+    assert row["occasion_uplift"] == pytest.approx(want, rel=1e-12)
+    assert row["lead_time_demand"] == pytest.approx(40 + 30 * want, rel=1e-12)
+    if scope.startswith("category:"):  # the other category's SKU is not in its scope
+        other = w.loc["B" if sku == "A" else "A"]
+        assert other["lead_time_demand"] == pytest.approx(70.0, rel=1e-12)
+        assert pd.isna(other["occasion"]) and other["notes"] == ""
+    if source is None:
+        assert "no history" not in row["notes"]
+    else:
+        assert row["notes"] == f"no history for promo:{name}: uplift ×{want:g} {source}"
+        # the reason names the occasion, its uplift to 1 decimal and where it came from
+        assert f", incl. promo:{name} on 05-03 ×{want:.1f} ({source})" in row["reason"]
+
+
+def test_upcoming_promotion_with_no_past_promotion_counts_once():
+    # level 4: the table holds no past promotion, so nothing to learn from: ×1, noted
+    # (the past peaks are ordinary days now; μ = 7 × the plain mean of the 90-day window)
+    days, sales, inv, prod, _ = _two_skus(PAST_RUNS)
+    promos = pd.DataFrame([_promo_of("N", "新券", "coupon", "all", "2026-05-03", "2026-05-05")])
+    w = inventory_warnings(inv, sales, prod, as_of=days[-1], events=NO_EVENTS,
+                           promotions=promos).set_index("sku")
+    # A's last 90 days (day 30..119): 10 a day but 5 × 20, 5 × 30, 5 × 15, 5 × 12
+    d = (70 * 10 + 5 * (20 + 30 + 15 + 12)) / 90
+    assert w.loc["A", "demand_per_day"] == pytest.approx(d, rel=1e-12)
+    assert w.loc["A", "lead_time_demand"] == pytest.approx(7 * d, rel=1e-12)
+    assert pd.isna(w.loc["A", "occasion"])
+    assert w["notes"].eq("no history for promo:新券: uplift ×1, no past promotion to learn "
+                         "from").all()
+
+
+_MECHS = st.sampled_from(["coupon", "gift", "percent_off"])
+_SCOPES = st.sampled_from(["all", "category:a", "category:b"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(past=st.lists(st.tuples(_MECHS, _SCOPES, st.integers(11, 40)), max_size=5),
+       mechanic=_MECHS, scope=_SCOPES)
+def test_fallback_uplift_follows_the_chain(past, mechanic, scope):
+    # oracle: the chain spelled out with statistics.median over the past runs' exact
+    # uplifts qty / 10 (see _two_skus); runs 20 days apart from day 20 (the baseline needs
+    # 14 clean days before), 5 days each
+    runs = [(f"P{i}", m, s, 20 + 20 * i, q) for i, (m, s, q) in enumerate(past)]
+    pool = [(m, s, q / 10) for _, m, s, _, q in runs]
+    tiers = ([u for m, s, u in pool if m == mechanic and s == scope],
+             [u for m, _, u in pool if m == mechanic], [u for _, _, u in pool])
+    want = next((statistics.median(t) for t in tiers if t), 1.0)
+    days, sales, inv, prod, promos = _two_skus(runs)
+    promos = pd.DataFrame([*promos, _promo_of("N", "新", mechanic, scope, "2026-05-03",
+                                              "2026-05-05")])
+    w = inventory_warnings(inv, sales, prod, as_of=days[-1], events=NO_EVENTS,
+                           promotions=promos).set_index("sku")
+    sku = "B" if scope == "category:b" else "A"
+    d = w.loc[sku, "demand_per_day"]  # 10 with past runs; the window's mean without
+    assert w.loc[sku, "lead_time_demand"] == pytest.approx(d * (4 + 3 * want), rel=1e-12)
+    assert ("uplift ×1, no past promotion" in w.loc[sku, "notes"]) == (not pool)
+
+
+def test_renamed_promotion_on_sample_takes_its_mechanics_uplift(mall):
+    # The sample's 99划算节 阶梯满减 (all-shop tiered_reduction) ran 2024-09-05..09 and runs
+    # again 2025-09-05..09. Renamed, the 2025 run has no history of its own; the one past
+    # all-shop tiered_reduction promotion is the 2024 run, so it takes that run's all-SKU
+    # uplift as the public event_uplift reports it — not ×1.
+    from mallkit.demand import occasion_calendar
+    from mallkit.uplift import event_uplift
+
+    as_of, new = "2025-08-31", "99划算节 新玩法"
+    promos = mall["promotions"].copy()
+    promos.loc[promos["promo_id"] == "P20250905", "name"] = new
+    w = inventory_warnings(mall["inventory"], mall["daily"], mall["products"], as_of=as_of,
+                           promotions=promos)
+    up = event_uplift(mall["daily"], mall["inventory"], mall["products"], as_of=as_of,
+                      promotions=mall["promotions"])
+    u = up.loc[up["occasion"] == "promo:99划算节 阶梯满减", "overall_uplift"].iloc[0]
+    assert u > 1.2  # the 2024 run sold a third more than its baseline
+    note = (f"no history for promo:{new}: uplift ×{u:.3g} from 1 past all-shop "
+            "tiered_reduction promotion")
+    assert w["notes"].str.contains(note, regex=False).all()  # every SKU reaches 09-05
+    # rebuild μ of one SKU (P = 30.5 + 1 d reaches past 09-09): Σ baseline × the day's
+    # uplift from the public table, the renamed run's days at u (event days win)
+    row = w.set_index("sku").loc["JD0004"]
+    cal = occasion_calendar("2025-09-01", "2025-10-20", promotions=promos)
+    cal = cal[cal["scope"].isin(["all", "category:家电"])]
+    ev = cal[cal["source"] == "event"].groupby("date")["occasion"].agg(" + ".join)
+    pr = cal[cal["source"] == "promotion"].groupby("date")["occasion"].agg(" + ".join)
+    label = ev.combine_first(pr).reindex(pd.date_range("2025-09-01", periods=40))
+    assert (label == f"promo:{new}").sum() == 4  # 09-05..09-08; 09-09 is 99/day
+    table = up.query("sku == 'JD0004'").set_index("occasion")["uplift"]
+    p, whole = row["protection_days"], int(row["protection_days"])
+
+    def mu(renamed_uplift):
+        m = label.map({**table.to_dict(), f"promo:{new}": renamed_uplift}).fillna(1.0)
+        m = m.to_numpy()
+        return row["demand_per_day"] * (m[:whole].sum() + (p - whole) * m[whole])
+
+    assert row["lead_time_demand"] == pytest.approx(mu(u), rel=1e-9)
+    # ×1 would have asked for 4 days × baseline × (u − 1) fewer units
+    assert row["lead_time_demand"] - mu(1.0) == pytest.approx(
+        4 * row["demand_per_day"] * (u - 1), rel=1e-9)
