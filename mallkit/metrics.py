@@ -13,8 +13,9 @@ Definitions (stated once, used everywhere):
 * **New-customer share** = buyers whose first paid order in the data falls in the
   period ÷ buyers; **repeat-buyer rate** = buyers with two or more paid orders in the
   period ÷ buyers.
-* Comparisons: ``prev`` is the period of the same length just before; ``yoy`` is the
-  same days 364 days earlier (52 weeks, so weekdays match), with the events of both
+* Comparisons: ``prev`` is the period of the same length just before, or the window
+  given as ``prev_window`` (a month's previous calendar month: :func:`previous_window`);
+  ``yoy`` is the same days 364 days earlier (52 weeks, so weekdays match), with the events of both
   windows noted, since 双11 or Spring Festival may fall differently.
 
 A ratio whose denominator is zero is NaN with a note, never an infinity or an error.
@@ -45,7 +46,7 @@ from mallkit.errors import MallkitError
 from mallkit.schema import PAID_STATUSES, validate
 
 __all__ = ["KPISummary", "category_mix", "channel_mix", "daily_kpis", "kpi_summary",
-           "paid_lines", "top_products"]
+           "paid_lines", "previous_window", "top_products"]
 
 METRICS = ("gmv_fen", "net_gmv_fen", "refunds_fen", "orders", "buyers", "uv", "conversion",
            "aov_fen", "order_value_fen", "refund_rate", "new_customer_share",
@@ -152,6 +153,7 @@ def kpi_summary(
     start,
     end,
     compare: str = "both",
+    prev_window: tuple | None = None,
 ) -> KPISummary:
     """Headline KPIs for a period, per channel and in total, with comparisons.
 
@@ -164,6 +166,10 @@ def kpi_summary(
         First and last day of the period, inclusive.
     compare : {"prev", "yoy", "both"}
         Previous period of the same length, the same days 364 days earlier, or both.
+    prev_window : (date-like, date-like), optional
+        First and last day of the ``prev`` comparison when it is not the same number of
+        days just before ``start``: a month compares with the previous calendar month,
+        which may be longer or shorter (:func:`previous_window`).
 
     Returns
     -------
@@ -180,8 +186,11 @@ def kpi_summary(
     channels = sorted(set(paid["channel"]) | set(traffic["channel"]))
     length = e - s + pd.Timedelta(days=1)
     windows = {"current": (s, e)}
+    if prev_window is not None and compare == "yoy":
+        raise MallkitError("kpi_summary: prev_window is given but compare='yoy' has no prev")
     if compare in ("prev", "both"):
-        windows["prev"] = (s - length, e - length)
+        windows["prev"] = (_window(*prev_window) if prev_window is not None
+                           else (s - length, e - length))
     if compare in ("yoy", "both"):
         windows["yoy"] = (s - YOY_LAG, e - YOY_LAG)
     tables, notes = {}, []
@@ -205,6 +214,39 @@ def kpi_summary(
                            columns=["window", "start", "end"])
     return KPISummary(current=cur, kpis=long.reset_index(drop=True), periods=periods,
                       notes=pd.DataFrame(notes, columns=["window", "note"]))
+
+
+def previous_window(period, /, *, end=None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The 环比 window of a report period: last week for a week, last month for a month.
+
+    A period cut short at ``end`` (week or month to date) compares with the same number
+    of days at the start of the previous period, never past that period's end.
+
+    Parameters
+    ----------
+    period : str or mallkit.calendar.Period
+        ``"2026-W47"``, ``"2026-11"``, ...
+    end : date-like, optional
+        The last day reported, when before the period's end.
+
+    Returns
+    -------
+    (Timestamp, Timestamp)
+        First and last day, inclusive; pass it as ``kpi_summary(..., prev_window=...)``.
+
+    Examples
+    --------
+    >>> [str(d.date()) for d in previous_window("2025-11")]  # October has 31 days
+    ['2025-10-01', '2025-10-31']
+    >>> [str(d.date()) for d in previous_window("2026-03", end="2026-03-30")]
+    ['2026-02-01', '2026-02-28']
+    """
+    p = mcal.parse_period(period) if isinstance(period, str) else period
+    q = p.previous()
+    if end is None or pd.Timestamp(end).normalize() >= p.end:
+        return q.start, q.end
+    elapsed = pd.Timestamp(end).normalize() - p.start
+    return q.start, min(q.start + elapsed, q.end)
 
 
 def _notes(name: str, s, e, table: pd.DataFrame) -> list[tuple[str, str]]:
@@ -288,7 +330,8 @@ def paid_lines(order_lines: pd.DataFrame, orders: pd.DataFrame, /, *, start, end
 def _mix(df: pd.DataFrame, by: str) -> pd.DataFrame:
     g = df.groupby(by, sort=False).agg(gmv_fen=("paid_fen", "sum"), units=("qty", "sum"),
                                        orders=("order_id", "nunique"))
-    g = g.sort_values("gmv_fen", ascending=False)
+    # ties (same GMV) in name order, so a ranking does not depend on row order
+    g = g.sort_values(["gmv_fen", by], ascending=[False, True], kind="stable")
     g["share"] = _ratio(g["gmv_fen"], g["gmv_fen"].sum())
     return g.reset_index()
 
@@ -301,7 +344,7 @@ def channel_mix(orders: pd.DataFrame, /, *, start, end) -> pd.DataFrame:
     g = p.groupby("channel", sort=False).agg(gmv_fen=("paid_fen", "sum"),
                                              orders=("order_id", "size"),
                                              buyers=("customer_id", "nunique"))
-    g = g.sort_values("gmv_fen", ascending=False)
+    g = g.sort_values(["gmv_fen", "channel"], ascending=[False, True], kind="stable")
     g["share"] = _ratio(g["gmv_fen"], g["gmv_fen"].sum())
     return g.reset_index()
 

@@ -148,3 +148,59 @@ def test_refund_of_an_unknown_order_is_kept():
     assert d.loc[d["channel"] == "(unknown)", "refunds_fen"].sum() == 700
     k = kpi_summary(_orders(), refunds, _traffic(), **WEEK, compare="prev")
     assert k.current.loc["all", "refunds_fen"] == 3700
+
+
+def test_previous_window_is_the_previous_calendar_period():
+    from mallkit.metrics import previous_window
+
+    def days(w):
+        return [str(d.date()) for d in w]
+
+    # A month's 环比 is the whole previous month, whatever its length (October: 31 days;
+    # the old same-length rule gave 2025-10-02..10-31 for November).
+    assert days(previous_window("2025-11")) == ["2025-10-01", "2025-10-31"]
+    assert days(previous_window("2025-12")) == ["2025-11-01", "2025-11-30"]
+    # Month to date (1..20 November) against the same 20 days of October.
+    assert days(previous_window("2025-11", end="2025-11-20")) == ["2025-10-01", "2025-10-20"]
+    # 1..30 March 2026 against February, which has 28 days in 2026.
+    assert days(previous_window("2026-03", end="2026-03-30")) == ["2026-02-01", "2026-02-28"]
+    # ISO weeks: 2026-W47 is Mon 16..Sun 22 November 2026, so W46 is 9..15 November.
+    assert days(previous_window("2026-W47")) == ["2026-11-09", "2026-11-15"]
+    assert days(previous_window("2026-W47", end="2026-11-18")) == ["2026-11-09", "2026-11-11"]
+
+
+def test_prev_window_replaces_the_same_length_days_before():
+    k = kpi_summary(_orders(), _refunds(), _traffic(), **WEEK, compare="both",
+                    prev_window=("2025-01-01", "2025-01-31"))
+    prev = k.periods.set_index("window").loc["prev"]
+    assert (prev["start"], prev["end"]) == (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-31"))
+    gmv = k.wide().loc["gmv_fen"]
+    # January 2025 holds only O0 (tmall, 8000 fen); the week holds 35000 (worked above).
+    assert gmv["prev"] == 8000
+    assert gmv["pop_change"] == pytest.approx((35000 - 8000) / 8000)
+    with pytest.raises(MallkitError, match="prev_window is given but compare='yoy'"):
+        kpi_summary(_orders(), _refunds(), _traffic(), **WEEK, compare="yoy",
+                    prev_window=("2025-01-01", "2025-01-31"))
+    with pytest.raises(MallkitError, match="end 2025-01-01 is before start 2025-01-31"):
+        kpi_summary(_orders(), _refunds(), _traffic(), **WEEK,
+                    prev_window=("2025-01-31", "2025-01-01"))
+
+
+def test_rankings_break_gmv_ties_by_name_whatever_the_row_order():
+    # Two SKUs and two channels with equal GMV: the ranking must not follow row order.
+    orders = pd.DataFrame({
+        "order_id": ["A", "B"], "customer_id": ["C1", "C2"], "channel": ["web", "jd"],
+        "status": "paid", "paid_fen": [5000, 5000], "goods_fen": [5000, 5000],
+        "discount_fen": 0, "shipping_fen": 0, "payment_method": "alipay",
+        "created_at": pd.to_datetime(["2026-11-10 09:00", "2026-11-10 10:00"]),
+        "paid_at": pd.to_datetime(["2026-11-10 09:01", "2026-11-10 10:01"])})
+    lines = pd.DataFrame({"order_id": ["A", "B"], "sku": ["Z9", "A1"], "qty": [1, 1],
+                          "unit_price_fen": [5000, 5000], "discount_fen": [0, 0],
+                          "paid_fen": [5000, 5000]})
+    products = make_sample_mall(seed=0, start="2025-11-01", end="2025-11-02",
+                                n_customers=10)["products"].head(2).assign(sku=["Z9", "A1"])
+    for o, li in ((orders, lines), (orders.iloc[::-1], lines.iloc[::-1])):
+        top = top_products(li, o, products, start="2026-11-10", end="2026-11-10")
+        assert top["sku"].tolist() == ["A1", "Z9"]
+        assert channel_mix(o, start="2026-11-10", end="2026-11-10")["channel"].tolist() == [
+            "jd", "web"]
