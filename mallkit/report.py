@@ -589,20 +589,24 @@ def recon_tables(rec, /, *, lang: str = "zh") -> tuple:
     (ledger vs statement, matched, exceptions, carried forward, ties) and the open
     exceptions with their explanation."""
     from mallkit.fonts import label
+    from mallkit.money import fen_to_yuan
+
+    def y(v):  # to the fen: a reconciliation difference is often 1 fen
+        return fen_to_yuan(int(v))
 
     t = rec.totals
     status = pd.DataFrame({
         label("gateway", "渠道", lang=lang): t["provider"],
-        label("ledger", "账面", lang=lang): [f"{n:,} / {_yuan(v)}" for n, v in
+        label("ledger", "账面", lang=lang): [f"{n:,} / {y(v)}" for n, v in
                                             zip(t["ledger_n"], t["ledger_fen"], strict=True)],
         label("statement", "对账单", lang=lang): [
-            f"{n:,} / {_yuan(v)}" for n, v in zip(t["statement_n"], t["statement_fen"],
-                                                  strict=True)],
+            f"{n:,} / {y(v)}" for n, v in zip(t["statement_n"], t["statement_fen"],
+                                              strict=True)],
         label("matched", "已勾对", lang=lang): t["matched_n"].map("{:,}".format),
         label("exceptions", "差异笔数", lang=lang): t["exceptions_n"],
         label("carried forward", "挂账", lang=lang): t["pool_out_n"],
-        label("fees", "手续费", lang=lang): t["fee_fen"].map(_yuan),
-        label("net settled", "净入账", lang=lang): t["net_fen"].map(_yuan),
+        label("fees", "手续费", lang=lang): t["fee_fen"].map(y),
+        label("net settled", "净入账", lang=lang): t["net_fen"].map(y),
         label("ties out", "轧平", lang=lang): [
             "✓" if a and b else "✗" for a, b in zip(t["ledger_ties"], t["statement_ties"],
                                                    strict=True)],
@@ -617,7 +621,8 @@ def recon_tables(rec, /, *, lang: str = "zh") -> tuple:
             label("gateway", "渠道", lang=lang): e["provider"],
             label("order", "订单号", lang=lang): e["merchant_order_id"].fillna(""),
             label("refund", "退款号", lang=lang): e["refund_id"].fillna(""),
-            label("difference", "差额", lang=lang): e["diff_fen"].map(_yuan),
+            label("difference", "差额", lang=lang): e["diff_fen"].map(y),
+            label("fee difference", "手续费差额", lang=lang): e["fee_diff_fen"].map(y),
             label("explanation", "说明", lang=lang): e["note"].fillna(""),
         })
     return status, open_.style.hide(axis="index")

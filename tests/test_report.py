@@ -190,3 +190,25 @@ def test_whatif_scheme_grid_contains_the_proposal():
         assert x in grid and (y is None or y in grid)
     with pytest.raises(ReportError, match="mechanic 'gift' is not offered"):
         report.whatif_scheme("gift", threshold_yuan=1, reduction_yuan=1, rate=1, claim_rate=1)
+
+
+def test_reconciliation_tables_show_differences_to_the_fen(mall_dir):
+    from mallkit.money import fen_to_yuan
+    from mallkit.reconcile import reconcile
+
+    mall = read_mall(mall_dir)
+    rec = reconcile(mall["orders"], mall["refunds"], mall["statements"], start="2025-09-01",
+                    end="2025-11-30")
+    _, open_ = report.recon_tables(rec, lang="en")
+    shown = open_.data.set_index("order")
+    # The answer key's amount mismatches are off by a few fen (actual − expected); the
+    # table must show them as ¥0.01, ¥0.02 ..., not rounded to ¥0.
+    key = mall["answer_key"].discrepancies.query("kind == 'amount_mismatch'")
+    assert len(key) > 0
+    for order, diff in zip(key["merchant_order_id"], key["actual_fen"] - key["expected_fen"],
+                           strict=True):
+        assert 0 < abs(diff) < 100
+        assert shown.loc[order, "difference"] == fen_to_yuan(int(diff))
+    fee = rec.exceptions.query("fee_diff_fen != 0")
+    assert (shown.loc[fee["merchant_order_id"], "fee difference"].tolist()
+            == [fen_to_yuan(int(v)) for v in fee["fee_diff_fen"]])
