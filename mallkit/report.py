@@ -32,9 +32,9 @@ import pandas as pd
 from mallkit import calendar as mcal
 from mallkit.errors import MallkitError, PeriodError
 
-__all__ = ["REPORTS", "ReportError", "ReportResult", "kpi_table", "load_mall",
+__all__ = ["REPORTS", "ReportError", "ReportResult", "kpi_notes", "kpi_table", "load_mall",
            "notebook_parameters", "read_records", "record", "report_window", "run_report",
-           "table", "whatif_figures", "whatif_scheme", "whatif_table"]
+           "table", "unavailable", "whatif_figures", "whatif_scheme", "whatif_table"]
 
 SCRAP_MIME = "application/scrapbook.scrap.json+json"
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,13 @@ REPORTS = {
     "whatif": ("promotion_whatif.ipynb", None),
 }
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool}
+#: Tables a report cannot run without; the others (targets, promotions, inventory,
+#: statements) only light up their own section, which is skipped with a note when absent.
+REQUIRED = {
+    "weekly": ("orders", "order_lines", "refunds", "products", "traffic"),
+    "monthly": ("orders", "order_lines", "refunds", "products", "traffic"),
+    "whatif": ("orders", "order_lines", "products"),
+}
 
 
 class ReportError(MallkitError):
@@ -98,10 +105,15 @@ def _check_params(name: str, params: dict) -> dict:
     data_dir = params.get("data_dir")
     if data_dir and not Path(data_dir).is_dir():
         raise ReportError(f"report {name!r}: data folder {data_dir!r} does not exist")
-    if data_dir and not any(Path(data_dir).glob("orders.*")):
-        raise ReportError(f"report {name!r}: data folder {data_dir!r} has no orders table "
-                          "(orders.parquet or orders.csv); write one with mallkit.io.write_mall "
-                          "or `mallkit sample --out DIR`")
+    missing = [t for t in REQUIRED[name] if data_dir and not any(
+        (Path(data_dir) / f"{t}{x}").is_file() for x in (".parquet", ".csv"))]
+    if missing:
+        raise ReportError(f"report {name!r}: data folder {data_dir!r} has no "
+                          f"{' / '.join(missing)} table ({missing[0]}.parquet or "
+                          f"{missing[0]}.csv); it needs {', '.join(REQUIRED[name])}; write them "
+                          "with mallkit.io.write_mall or `mallkit sample --out DIR`")
+    if params.get("as_of"):
+        _as_of(params["as_of"])
     freq = REPORTS[name][1]
     if freq and "period" in params:
         try:
@@ -165,6 +177,8 @@ def run_report(name: str, /, *, params: dict | None = None, out_dir: str | Path 
     params = dict(params or {})
     nb = _notebook(name)
     spec = _check_params(name, params)
+    if params.get("data_dir"):  # the notebook runs in notebooks/: a relative path would move
+        params["data_dir"] = str(Path(params["data_dir"]).resolve())
     label = str(params.get("period") or params.get("scenario") or
                 _default(spec, "period") or _default(spec, "scenario") or name)
     folder = Path(out_dir) / name
@@ -318,14 +332,31 @@ def report_window(period: str, as_of: str, mall: dict) -> tuple[pd.Timestamp, pd
     p = mcal.parse_period(period)
     last = mall["orders"]["created_at"].max().normalize()
     first = mall["orders"]["created_at"].min().normalize()
-    cut = pd.Timestamp(as_of).normalize() if as_of else last
-    end = min(p.end, cut)
-    if end < p.start or p.start > last or p.end < first:
+    cut = _as_of(as_of) if as_of else last
+    if p.start > last or p.end < first:
         raise ReportError(f"period {period} ({p.start.date()}..{p.end.date()}) is outside the "
                           f"data, which runs {first.date()}..{last.date()}")
-    note = "" if end == p.end else f"period to date: {p.start.date()}..{end.date()} " \
-                                   f"({(end - p.start).days + 1} of {p.days} days)"
-    return p.start, end, note
+    if cut < p.start:
+        raise ReportError(f"as_of {cut.date()} is before period {period} starts "
+                          f"({p.start.date()})")
+    end = min(p.end, cut, last)  # days after the data's last day are unknown, not zero sales
+    notes = []
+    if end < p.end:
+        notes.append(f"period to date: {p.start.date()}..{end.date()} "
+                     f"({(end - p.start).days + 1} of {p.days} days)")
+    if cut > last and p.end > last:
+        notes.append(f"the data end on {last.date()}")
+    if p.start < first:
+        notes.append(f"the data start on {first.date()}: earlier days of the period hold no "
+                     "orders")
+    return p.start, end, "; ".join(notes)
+
+
+def _as_of(text) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(text).normalize()
+    except ValueError:
+        raise ReportError(f"as_of must be a date like 2026-11-20, got {text!r}") from None
 
 
 # ------------------------------------------------------------------ tables for readers
@@ -370,6 +401,49 @@ def kpi_table(summary, /, *, channel: str = "all", lang: str = "zh") -> pd.DataF
         else:
             out[label(*names, lang=lang)] = [_fmt(m, v) for m, v in zip(w.index, vals, strict=True)]
     return out
+
+
+_WINDOWS = {"current": ("This period", "本期"), "prev": ("Previous", "上期"),
+            "yoy": ("Last year (364 days earlier, same weekdays)",
+                    "去年同期（前推 364 天，星期对齐）")}
+
+
+def kpi_notes(summary, /, *, lang: str = "zh") -> str:
+    """Markdown for under the KPI table: the days each column covers, then the notes
+    (events in each window, windows without UV or orders)."""
+    from mallkit.fonts import label
+
+    out = [f"- {label(*_WINDOWS[w], lang=lang)}: {s.date()} – {e.date()}"
+           for w, s, e in summary.periods.itertuples(index=False)]
+    out += [f"- {label(*_WINDOWS[w], lang=lang).split('（')[0].split(' (')[0]}: {n}"
+            for w, n in summary.notes.itertuples(index=False)]
+    return "\n".join(out)
+
+
+def unavailable(mall: dict, table: str, /, *, lang: str = "zh", rows: pd.DataFrame | None = None,
+                what: str = "") -> bool:
+    """Whether a report section has nothing to show, displaying a one-line note if so.
+
+    True when the mall has no ``table`` (or an empty one), or when ``rows`` — the part
+    of it the section would use (``what`` says which, e.g. ``"2025 / 2025-11"``) — is
+    empty. A mall folder need not hold targets, promotions, inventory or statements.
+    """
+    from IPython.display import Markdown, display
+
+    from mallkit.fonts import label
+
+    if table not in mall or len(mall[table]) == 0:
+        text = label(f"No {table} table in the data ({table}.parquet or {table}.csv): "
+                     "section skipped.",
+                     f"数据中没有 {table} 表（{table}.parquet 或 {table}.csv），本节略过。",
+                     lang=lang)
+    elif rows is not None and len(rows) == 0:
+        text = label(f"The {table} table has nothing for {what}: section skipped.",
+                     f"{table} 表中没有 {what} 的数据，本节略过。", lang=lang)
+    else:
+        return False
+    display(Markdown(f"*{text}*"))
+    return True
 
 
 _COLUMN_NAMES = {

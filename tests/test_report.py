@@ -53,6 +53,15 @@ def test_weekly_report_records_what_the_library_computes(mall_dir, tmp_path):
                       end="2025-11-16", compare="both").headline()
     assert res.records["kpis"] == pytest.approx(exp, nan_ok=True)
     assert res.records["window"] == {"start": "2025-11-10", "end": "2025-11-16"}
+    # 上期 is ISO week 45 (3..9 November); 去年同期 the same weekdays 364 days back.
+    assert res.records["windows"] == {"current": ["2025-11-10", "2025-11-16"],
+                                      "prev": ["2025-11-03", "2025-11-09"],
+                                      "yoy": ["2024-11-11", "2024-11-17"]}
+    o = mall["orders"]
+    paid = o[o["status"].isin(["paid", "shipped", "completed"])]
+    week45 = paid[paid["paid_at"].between("2025-11-03", "2025-11-10", inclusive="left")]
+    assert res.records["comparisons"]["gmv_fen"]["prev"] == week45["paid_fen"].sum()
+    assert res.records["comparisons"]["orders"]["prev"] == len(week45)
     assert json.loads(res.json.read_text())["records"]["kpis"]["gmv_fen"] == exp["gmv_fen"]
     # Target pace: the same pacing call gives the recorded attainment and landing.
     from mallkit import targets
@@ -111,6 +120,20 @@ def test_monthly_report_cuts_the_period_at_as_of(mall_dir, tmp_path):
                                         "as_of": "2025-11-20", "lang": "en"}, out_dir=tmp_path)
     assert res.records["window"] == {"start": "2025-11-01", "end": "2025-11-20"}
     assert "period to date" in res.html.read_text()
+    # 1..20 November is compared with 1..20 October (the previous month to the same day),
+    # not with the 20 days before (12..31 October).
+    assert res.records["windows"]["prev"] == ["2025-10-01", "2025-10-20"]
+    mall = read_mall(mall_dir)
+    exp = kpi_summary(mall["orders"], mall["refunds"], mall["traffic"], start="2025-11-01",
+                      end="2025-11-20", prev_window=("2025-10-01", "2025-10-20"))
+    assert res.records["kpis"] == pytest.approx(exp.headline(), nan_ok=True)
+    o = mall["orders"]
+    paid = o[o["status"].isin(["paid", "shipped", "completed"])]
+    oct_ = paid[paid["paid_at"].between("2025-10-01", "2025-10-21", inclusive="left")]
+    assert res.records["comparisons"]["gmv_fen"]["prev"] == oct_["paid_fen"].sum()
+    assert res.records["comparisons"]["buyers"]["prev"] == oct_["customer_id"].nunique()
+    assert res.records["comparisons"]["gmv_fen"]["pop_change"] == pytest.approx(
+        exp.current.loc["all", "gmv_fen"] / oct_["paid_fen"].sum() - 1)
 
 
 @pytest.mark.parametrize(("params", "message"), [
@@ -118,6 +141,8 @@ def test_monthly_report_cuts_the_period_at_as_of(mall_dir, tmp_path):
     ({"period": "2025-W46", "top_n": "ten"}, r"parameter top_n must be int, got str 'ten'"),
     ({"period": "2025-11"}, r"takes a week like 2026-W47 as period, got '2025-11'"),
     ({"period": "2025-W60"}, r"2025-W60"),
+    ({"period": "2025-W46", "as_of": "2025-11-31"},
+     r"as_of must be a date like 2026-11-20, got '2025-11-31'"),
 ])
 def test_bad_parameters_fail_before_running(params, message, tmp_path):
     with pytest.raises(ReportError, match=message):
@@ -144,7 +169,8 @@ def test_cli_reports_bad_input_clearly(capsys, tmp_path):
     (tmp_path / "empty").mkdir()
     assert cli.main(["report", "weekly", "--data", str(tmp_path / "empty"), "--out",
                      str(tmp_path)]) == 2
-    assert "has no orders table" in capsys.readouterr().err
+    assert "has no orders / order_lines / refunds / products / traffic table" in \
+        capsys.readouterr().err
 
 
 def test_cli_types_parameters_from_text(mall_dir, tmp_path, capsys):
@@ -190,6 +216,77 @@ def test_whatif_scheme_grid_contains_the_proposal():
         assert x in grid and (y is None or y in grid)
     with pytest.raises(ReportError, match="mechanic 'gift' is not offered"):
         report.whatif_scheme("gift", threshold_yuan=1, reduction_yuan=1, rate=1, claim_rate=1)
+
+
+def test_a_mall_without_optional_tables_gets_a_report_with_those_sections_skipped(
+        mall_dir, tmp_path, capsys, monkeypatch):
+    # Only what the KPIs need, as CSV: no targets, promotions, inventory or statements
+    # (a shop without its own site has no gateway statements, many have no targets file).
+    mall = read_mall(mall_dir)
+    sub = tmp_path / "mall"
+    write_mall({k: mall[k] for k in ("orders", "order_lines", "refunds", "products",
+                                     "traffic")}, sub, format="csv")
+    # --data relative to where the command runs (the notebook itself runs in notebooks/).
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["report", "weekly", "--period", "2025-W46", "--data", "mall",
+                     "--out", "out"]) == 0, capsys.readouterr().err
+    rec = json.loads((tmp_path / "out" / "weekly" / "2025-W46.json").read_text())["records"]
+    assert rec["kpis"]["gmv_fen"] == kpi_summary(
+        mall["orders"], mall["refunds"], mall["traffic"], start="2025-11-10",
+        end="2025-11-16").headline()["gmv_fen"]
+    assert not {"pace", "promotions", "stock_levels", "reconciliation"} & set(rec)
+    html = (tmp_path / "out" / "weekly" / "2025-W46.html").read_text()
+    for table in ("targets", "promotions", "inventory", "statements"):
+        assert f"数据中没有 {table} 表" in html or f"No {table} table in the data" in html
+    # Without traffic there are no KPIs: refused before running, naming what is missing.
+    (sub / "traffic.csv").unlink()
+    with pytest.raises(ReportError, match=r"has no traffic table \(traffic.parquet or "
+                                          r"traffic.csv\); it needs orders, order_lines"):
+        run_report("weekly", params={"period": "2025-W46", "data_dir": str(sub)},
+                   out_dir=tmp_path / "out2")
+    assert not (tmp_path / "out2").exists() or not list((tmp_path / "out2").rglob("*.html"))
+
+
+def test_targets_that_do_not_cover_the_period_skip_the_section(monkeypatch):
+    # The issue's own example: `--period 2025-W46` on a sample mall whose targets are for
+    # 2026 only. The pace section must say so instead of failing the whole report.
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda md: shown.append(md.data))
+    targets = pd.DataFrame({"period": ["2026", "2026-11"], "level": "total", "key": "all",
+                            "target_fen": [100, 10]})
+    lines = report.target_lines(targets, pd.Timestamp("2025-11-16"))
+    assert lines.empty
+    assert report.unavailable({"targets": targets}, "targets", rows=lines, lang="en",
+                              what="2025 / 2025-11")
+    assert "The targets table has nothing for 2025 / 2025-11" in shown.pop()
+    assert report.unavailable({}, "statements", lang="en")
+    assert "No statements table in the data" in shown.pop()
+    assert not report.unavailable({"targets": targets}, "targets",
+                                  rows=report.target_lines(targets, pd.Timestamp("2026-11-16")))
+    assert shown == []  # a section with data shows no note
+
+
+def _orders_between(first, last):
+    return {"orders": pd.DataFrame({"created_at": pd.to_datetime([first, last])})}
+
+
+def test_report_window_cuts_at_the_data_and_names_bad_as_of():
+    mall = _orders_between("2025-09-01 08:00", "2025-11-20 21:00")
+    # as_of beyond the data: days after 20 November are unknown, not zero sales.
+    start, end, note = report.report_window("2025-11", "2025-11-25", mall)
+    assert (start, end) == (pd.Timestamp("2025-11-01"), pd.Timestamp("2025-11-20"))
+    assert "period to date: 2025-11-01..2025-11-20 (20 of 30 days)" in note
+    assert "the data end on 2025-11-20" in note
+    # A period that starts before the data: August 2025 against data from 20 August.
+    _, _, note = report.report_window("2025-08", "", _orders_between("2025-08-20", "2025-11-20"))
+    assert "the data start on 2025-08-20" in note
+    with pytest.raises(ReportError, match=r"as_of 2025-10-15 is before period 2025-11 starts"):
+        report.report_window("2025-11", "2025-10-15", mall)
+    with pytest.raises(ReportError, match=r"period 2025-12 .* is outside the data, which runs "
+                                          r"2025-09-01\.\.2025-11-20"):
+        report.report_window("2025-12", "", mall)
 
 
 def test_reconciliation_tables_show_differences_to_the_fen(mall_dir):
