@@ -34,7 +34,8 @@ from mallkit.errors import MallkitError, PeriodError
 
 __all__ = ["REPORTS", "ReportError", "ReportResult", "kpi_notes", "kpi_table", "load_mall",
            "notebook_parameters", "read_records", "record", "report_window", "run_report",
-           "table", "unavailable", "whatif_figures", "whatif_scheme", "whatif_table"]
+           "table", "unavailable", "whatif_figures", "whatif_scheme", "whatif_sliders",
+           "whatif_table", "whatif_window"]
 
 SCRAP_MIME = "application/scrapbook.scrap.json+json"
 ROOT = Path(__file__).resolve().parent.parent
@@ -521,6 +522,78 @@ def whatif_scheme(mechanic: str, /, *, threshold_yuan: float, reduction_yuan: fl
         return {"rate": 0.5}, {"rate": [0.3, 0.4, 0.5, 0.6, 0.7]}, ("rate", None)
     raise ReportError(f"what-if: mechanic {mechanic!r} is not offered; choose full_reduction, "
                       "per_full_reduction, coupon, percent_off or second_half_price")
+
+
+def whatif_window(mall: dict, /, *, start: str = "", end: str = "",
+                  days: int = 14) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp,
+                                           pd.Timestamp, str]:
+    """The proposed campaign's days and the days whose baskets are its baseline.
+
+    The campaign runs ``start`` .. ``end`` (empty ``start``: the day after the data end;
+    empty ``end``: ``days`` days from ``start``). The baseline is as many days as the
+    campaign, just before it (at the latest the data's last days), so units, GMV, costs
+    and the budget check are for the whole campaign. The note names the calendar events
+    in the campaign, whose extra demand an ordinary-day baseline does not carry.
+
+    Returns ``(start, end, baseline_start, baseline_end, note)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> mall = {"orders": pd.DataFrame({"created_at": pd.to_datetime(
+    ...     ["2025-09-01 10:00", "2025-11-30 20:00"])})}
+    >>> s, e, bs, be, note = whatif_window(mall, start="2025-12-10", end="2025-12-12")
+    >>> [str(d.date()) for d in (s, e, bs, be)], note
+    (['2025-12-10', '2025-12-12', '2025-11-28', '2025-11-30'], 'events in the campaign: 双12')
+    """
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ReportError(f"what-if: days must be a whole number >= 1, got {days!r}")
+    created = mall["orders"]["created_at"]
+    first, last = created.min().normalize(), created.max().normalize()
+    s = _as_of(start) if start else last + pd.Timedelta(days=1)
+    e = _as_of(end) if end else s + pd.Timedelta(days=days - 1)
+    if e < s:
+        raise ReportError(f"what-if: campaign end {e.date()} is before its start {s.date()}")
+    n = e - s + pd.Timedelta(days=1)
+    base_end = min(s - pd.Timedelta(days=1), last)
+    base_start = base_end - n + pd.Timedelta(days=1)
+    if base_start < first:
+        raise ReportError(f"what-if: a {n.days}-day campaign needs {n.days} days of baseline "
+                          f"({base_start.date()}..{base_end.date()}), but the data start on "
+                          f"{first.date()}")
+    ev = mcal.events(s, e)
+    note = f"events in the campaign: {', '.join(dict.fromkeys(ev['event']))}" if len(ev) else ""
+    return s, e, base_start, base_end, note
+
+
+#: What-if parameters each mechanic reads (the others are ignored by it).
+_LEVERS = {"full_reduction": ("threshold_yuan", "reduction_yuan"),
+           "per_full_reduction": ("threshold_yuan", "reduction_yuan"),
+           "coupon": ("threshold_yuan", "reduction_yuan", "claim_rate"),
+           "percent_off": ("rate",), "second_half_price": ()}
+
+
+def whatif_sliders(mechanic: str, /, **values: float) -> dict:
+    """ipywidgets sliders for the levers ``mechanic`` uses, starting at ``values``.
+
+    满减 / 每满减 get threshold and reduction, a coupon also its claim rate, 满折 its
+    rate; 第二件半价 has none (an empty dict).
+    """
+    import ipywidgets as w
+
+    if mechanic not in _LEVERS:
+        whatif_scheme(mechanic, threshold_yuan=0, reduction_yuan=0, rate=1, claim_rate=1)
+    v = values
+    make = {
+        "threshold_yuan": lambda: w.FloatSlider(value=v["threshold_yuan"], min=0,
+                                                max=max(10.0, v["threshold_yuan"] * 3), step=10),
+        "reduction_yuan": lambda: w.FloatSlider(value=v["reduction_yuan"], min=1,
+                                                max=max(10.0, v["reduction_yuan"] * 3), step=1),
+        "rate": lambda: w.FloatSlider(value=v["rate"], min=0.5, max=0.99, step=0.01),
+        "claim_rate": lambda: w.FloatSlider(value=v["claim_rate"], min=0.05, max=1.0,
+                                            step=0.05),
+    }
+    return {k: make[k]() for k in _LEVERS[mechanic]}
 
 
 def _yuan(v: float) -> str:

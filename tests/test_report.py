@@ -182,18 +182,26 @@ def test_cli_types_parameters_from_text(mall_dir, tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("interactive", [False, True])
-def test_whatif_runs_headless_and_interactive(mall_dir, tmp_path, interactive):
+# The data end on 2025-11-30. A campaign of 7 days from the next day has the 7 days
+# 24..30 November as baseline; a 3-day campaign 10..12 December (双12) the 3 days
+# 28..30 November.
+@pytest.mark.parametrize(("interactive", "dates", "baseline"), [
+    (False, {"start": "2025-12-10", "end": "2025-12-12"}, ("2025-11-28", "2025-11-30")),
+    (True, {"days": 7}, ("2025-11-24", "2025-11-30")),
+])
+def test_whatif_runs_headless_and_interactive(mall_dir, tmp_path, interactive, dates, baseline):
     params = {"scenario": f"t{int(interactive)}", "data_dir": str(mall_dir),
-              "threshold_yuan": 299.0, "reduction_yuan": 40.0, "baseline_days": 7,
-              "interactive": interactive}
+              "threshold_yuan": 299.0, "reduction_yuan": 40.0, "interactive": interactive,
+              **dates}
     res = run_report("whatif", params=params, out_dir=tmp_path)
+    assert (res.records["campaign"]["baseline_start"],
+            res.records["campaign"]["baseline_end"]) == baseline
     # The same simulation straight from the library must give the recorded figures.
     from mallkit.metrics import paid_lines
     from mallkit.roi import simulate_promotion
 
     mall = read_mall(mall_dir)
-    lines = paid_lines(mall["order_lines"], mall["orders"], start="2025-11-24", end="2025-11-30")
+    lines = paid_lines(mall["order_lines"], mall["orders"], start=baseline[0], end=baseline[1])
     sim = simulate_promotion(lines, mechanic="full_reduction",
                              params={"threshold_fen": 29900, "reduction_fen": 4000},
                              elasticity=(-2.0, 0.5), products=mall["products"])
@@ -202,7 +210,13 @@ def test_whatif_runs_headless_and_interactive(mall_dir, tmp_path, interactive):
     assert got["gmv_fen"] == exp["gmv_fen"]
     assert got["incremental_profit_fen"] == exp["incremental_profit_fen"]
     assert got["net_iroi"] == pytest.approx(exp["net_iroi"])
-    assert res.html.is_file()
+    html = res.html.read_text()
+    assert ("双12" in html) == ("start" in dates)  # the event in the campaign is named
+    # Sliders exist only when interactive: a widget view among the executed outputs.
+    views = [o for c in nbformat.read(res.notebook, as_version=4).cells
+             for o in c.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert bool(views) == interactive
 
 
 def test_whatif_scheme_grid_contains_the_proposal():
@@ -287,6 +301,36 @@ def test_report_window_cuts_at_the_data_and_names_bad_as_of():
     with pytest.raises(ReportError, match=r"period 2025-12 .* is outside the data, which runs "
                                           r"2025-09-01\.\.2025-11-20"):
         report.report_window("2025-12", "", mall)
+
+
+def test_whatif_window_and_sliders():
+    mall = _orders_between("2025-11-01 08:00", "2025-11-30 21:00")
+    s, e, bs, be, note = report.whatif_window(mall, days=5)
+    # No dates: 5 days from the day after the data, against the data's last 5 days.
+    assert [str(d.date()) for d in (s, e, bs, be)] == ["2025-12-01", "2025-12-05",
+                                                       "2025-11-26", "2025-11-30"]
+    assert note == ""
+    # A past campaign is compared with the days just before it, not with the data's end.
+    _, _, bs, be, _ = report.whatif_window(mall, start="2025-11-20", end="2025-11-21")
+    assert [str(d.date()) for d in (bs, be)] == ["2025-11-18", "2025-11-19"]
+    with pytest.raises(ReportError, match="campaign end 2025-12-01 is before its start"):
+        report.whatif_window(mall, start="2025-12-03", end="2025-12-01")
+    with pytest.raises(ReportError, match=r"a 40-day campaign needs 40 days of baseline .*"
+                                          r"the data start on 2025-11-01"):
+        report.whatif_window(mall, days=40)
+    with pytest.raises(ReportError, match="days must be a whole number >= 1, got 0"):
+        report.whatif_window(mall, days=0)
+    values = {"threshold_yuan": 199.0, "reduction_yuan": 30.0, "rate": 0.85, "claim_rate": 0.6}
+    # Each mechanic gets the sliders of the levers whatif_scheme reads for it.
+    assert set(report.whatif_sliders("full_reduction", **values)) == {"threshold_yuan",
+                                                                      "reduction_yuan"}
+    assert set(report.whatif_sliders("coupon", **values)) == {"threshold_yuan",
+                                                              "reduction_yuan", "claim_rate"}
+    rate = report.whatif_sliders("percent_off", **values)
+    assert set(rate) == {"rate"} and rate["rate"].value == 0.85
+    assert report.whatif_sliders("second_half_price", **values) == {}
+    with pytest.raises(ReportError, match="mechanic 'gift' is not offered"):
+        report.whatif_sliders("gift", **values)
 
 
 def test_reconciliation_tables_show_differences_to_the_fen(mall_dir):
