@@ -51,9 +51,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mallkit.errors import MissingColumnsError, SchemaError
 
@@ -445,24 +448,122 @@ def _coerce(s: pd.Series, col: Column, p: _Problems) -> pd.Series:
     return s
 
 
-def _duplicated(df: pd.DataFrame, key: list[str]) -> np.ndarray:
-    """``df.duplicated(key, keep=False)``, with a fast answer when there is no duplicate.
+_K = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio) for h * K + f
+_SAMPLE = 4096  # rows looked at to tell a column of few distinct values
+_BLOCK = 1 << 20  # rows per block of the text fingerprint: its temporaries stay ~8 MB each
 
-    Most tables have none: sorting the combined key codes proves it about twice as fast
-    as pandas' hash of a multi-column key (10 M order lines: 0.9 s instead of 2.3 s).
+
+def _load8(words: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The 8 bytes at byte offsets ``q`` (int64, >= 0) of ``words``, as little-endian uint64."""
+    k = q >> 3
+    r = ((q & 7) << 3).view(np.uint64)
+    hi = words[1:][k]
+    hi <<= np.uint64(1)  # two shifts: one shift by 64 (r = 0) would be undefined
+    hi <<= np.uint64(63) - r
+    lo = words[k]
+    lo >>= r
+    lo |= hi
+    return lo
+
+
+def _text_fingerprint(offsets: np.ndarray, data: np.ndarray, nulls: Any,
+                      longest: int) -> np.ndarray:
+    """Length and first, middle and last 8 bytes of each string (Arrow offsets and data),
+    mixed into one uint64. Equal strings give equal numbers; a null gives that of ``""``.
+    ``longest`` (of the whole column, so every block mixes alike) skips unneeded words."""
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    words = np.zeros((hi - lo) // 8 + 3, dtype=np.uint64)  # the bytes, padded for _load8
+    words.view(np.uint8)[: hi - lo] = data[lo:hi]
+    start = offsets[:-1] - lo
+    size = np.diff(offsets)
+    if nulls is not None:
+        size[nulls] = 0
+    f = _load8(words, start)
+    if (size < 8).any():  # keep only the string's own bytes
+        keep = np.uint64(2**64 - 1) >> ((8 - np.minimum(size, 8)) << 3).view(np.uint64)
+        keep[size == 0] = 0
+        f &= keep
+    for past, at in ((8, size - 8), (16, size // 2 - 4)):  # last 8 bytes, 8 from the middle
+        if longest > past:
+            w = _load8(words, start + np.maximum(at, 0))
+            w[size <= past] = 0  # already in the words before
+            f *= _K
+            f += w
+    f *= _K
+    f += size.view(np.uint64)
+    return f
+
+
+def _mix_text(h: np.ndarray, s: pd.Series) -> bool:
+    """``h = h * K + fingerprint`` of an Arrow text column, block by block; False (h
+    untouched) if the column is not plain Arrow strings."""
+    data = pa.array(s.array)
+    chunks = data.chunks if isinstance(data, pa.ChunkedArray) else [data]
+    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
+        return False
+    lengths = [pc.max(pc.binary_length(c)).as_py() for c in chunks]
+    longest = max([n for n in lengths if n is not None], default=0)
+    at = 0
+    for c in chunks:
+        if not len(c):
+            continue
+        width = 8 if pa.types.is_large_string(c.type) else 4
+        _, ob, db = c.buffers()
+        off = np.frombuffer(ob, dtype=np.int64 if width == 8 else np.int32, count=len(c) + 1,
+                            offset=c.offset * width)
+        data = np.frombuffer(db, np.uint8) if db is not None else np.zeros(0, np.uint8)
+        nulls = c.is_null().to_numpy(zero_copy_only=False) if c.null_count else None
+        for b in range(0, len(c), _BLOCK):
+            e = min(b + _BLOCK, len(c))
+            f = _text_fingerprint(off[b:e + 1].astype(np.int64), data,
+                                  None if nulls is None else nulls[b:e], longest)
+            hb = h[at + b:at + e]
+            hb *= _K
+            hb += f
+        at += len(c)
+    return True
+
+
+def _key_numbers(df: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """One uint64 per row, equal for rows whose keys ``duplicated`` takes as equal."""
+    h = np.zeros(len(df), dtype=np.uint64)
+    for k in key:
+        s = df[k]
+        if isinstance(s.array, pd.arrays.ArrowStringArray):
+            head = s.iloc[:_SAMPLE]
+            # many distinct values: a fingerprint is cheaper than a hash table
+            if head.nunique(dropna=False) > len(head) // 16 and _mix_text(h, s):
+                continue
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iumM":
+            f = s.to_numpy().astype(np.int64, copy=False).view(np.uint64)
+        else:
+            f = pd.factorize(s, use_na_sentinel=False)[0].astype(np.int64, copy=False)
+            f = f.view(np.uint64)
+        h *= _K
+        h += f
+    return h
+
+
+def _duplicated(df: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """``df.duplicated(key, keep=False).to_numpy()``, fast when there are few duplicates.
+
+    Each row's key becomes one uint64 (``h * K + f`` over the key columns; ``f`` for text
+    with many distinct values is a fingerprint of its length and first, middle and last 8
+    bytes, read from the Arrow buffers without a hash table). Equal keys give equal
+    numbers, so only rows whose number is shared can be duplicates: one sort finds them
+    (usually none) and pandas compares just those rows exactly.
     """
-    if len(key) > 1 and len(df) > 1:
-        ids = np.zeros(len(df), dtype=np.int64)
-        for k in key:
-            codes, uniques = pd.factorize(df[k])  # a missing value is code -1: its own group
-            n = len(uniques) + 1
-            if ids.max() > (_INT64_MAX - n) // n:  # the combined code would overflow
-                ids = pd.factorize(ids)[0]
-            ids = ids * n + (codes + 1)
-        ids.sort()
-        if not (ids[1:] == ids[:-1]).any():
-            return np.zeros(len(df), dtype=bool)
-    return df.duplicated(key, keep=False).to_numpy()
+    n = len(df)
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    h = _key_numbers(df, key)
+    h.sort()
+    same = h[1:] == h[:-1]
+    if same.any():  # (the sort was in place: number the rows again)
+        rows = np.flatnonzero(np.isin(_key_numbers(df, key), h[1:][same]))
+        out[rows] = df.iloc[rows].duplicated(key, keep=False).to_numpy()
+    return out
 
 
 def validate(df: pd.DataFrame, table: str | Table, /) -> pd.DataFrame:

@@ -11,12 +11,14 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mallkit import schema
 from mallkit.errors import MallkitError, MissingColumnsError, SchemaError
-from mallkit.schema import TABLES, validate
+from mallkit.schema import TABLES, _duplicated, validate
 from tests.conftest import assert_not_mutated
 
 TS = "datetime64[us]"  # canonical timestamp dtype (pandas 3's default resolution)
@@ -616,6 +618,64 @@ def test_duplicate_key_rows_match_pandas_duplicated(keys):
         return
     err = check(df, "order_lines", rf"'order_id/sku' breaks rule 'unique key' in {len(expected)} ")
     assert err.rows.index.tolist() == expected
+
+
+# IDs that agree in their length and first, middle and last 8 bytes but differ elsewhere
+# (so the fast key check of validate must fall back to an exact comparison), empty
+# strings next to missing values, multi-byte text, and 28-digit trade numbers.
+TRICKY_IDS = ["", "a", "ab", "abcdefgh", "abcdefghi", "abcdefgh" * 2, "abcdefgh" * 2 + "x",
+              "X" * 9 + "1" + "Y" * 30, "X" * 9 + "2" + "Y" * 30, "中文", "中文abc", "é",
+              "2026111122001458860515315453", "2026111122001458860515315454", "0", "00", None]
+
+
+@given(st.lists(st.tuples(st.sampled_from(TRICKY_IDS), st.sampled_from(TRICKY_IDS[:4]),
+                          st.sampled_from([None, "2026-11-11", "2026-11-11 10:00"])),
+                max_size=40),
+       st.integers(0, 5), st.booleans())
+def test_key_check_is_pandas_duplicated_on_any_text(rows, skip, chunked):
+    df = pd.DataFrame(rows, columns=["a", "b", "t"]).astype({"a": "str", "b": "str"})
+    df["t"] = pd.to_datetime(df["t"], format="mixed").astype(TS)
+    df = df.iloc[skip:]  # Arrow arrays with an offset
+    if chunked:  # Arrow arrays of several chunks
+        df = pd.concat([df, df.iloc[::-1]])
+    for key in (["a"], ["a", "b"], ["b", "a", "t"], ["t"]):
+        # independent reference: pandas' own hash-based duplicate detection
+        want = df.duplicated(key, keep=False).to_numpy()
+        np.testing.assert_array_equal(_duplicated(df, key), want)
+        with pytest.MonkeyPatch.context() as mp:  # text read in blocks of 3 rows
+            mp.setattr(schema, "_BLOCK", 3)
+            np.testing.assert_array_equal(_duplicated(df, key), want)
+
+
+def test_key_check_takes_nulls_as_equal_whatever_arrow_keeps_under_them():
+    # Arrow may keep bytes under a null slot ("XYZ", "QRS" here); both nulls are still
+    # the same missing value to pandas, so rows 1 and 2 are duplicates, rows 0 and 3 not.
+    offsets = np.array([0, 3, 6, 9, 12], dtype=np.int64).tobytes()
+    valid = np.packbits([1, 0, 0, 1], bitorder="little").tobytes()
+    arr = pa.Array.from_buffers(pa.large_string(), 4, [pa.py_buffer(valid),
+                                pa.py_buffer(offsets), pa.py_buffer(b"abcXYZQRSabd")])
+    df = pd.DataFrame({"k": pd.array(arr, dtype="str")})
+    assert df["k"].isna().tolist() == [False, True, True, False]
+    assert _duplicated(df, ["k"]).tolist() == df.duplicated(keep=False).tolist() == [
+        False, True, True, False]
+
+
+def test_key_check_of_many_rows_names_the_duplicates():
+    # 20,000 distinct 28-digit trade numbers, 2 payments repeated: rows 5 and 20,000 share
+    # a key, as do 17 and 20,001; refunds share their payment's trade number but differ
+    # in kind and refund_id, so they are not duplicates.
+    n = 20_000
+    txn = "20261111220014588605" + pd.Series(np.arange(n)).astype("str").str.zfill(8)
+    st_ = pd.DataFrame({"provider": "alipay", "txn_id": txn, "merchant_order_id": "W1",
+                        "refund_id": None, "kind": "payment",
+                        "occurred_at": pd.Timestamp("2026-11-11"), "amount_fen": 100,
+                        "fee_fen": 1})
+    refunds = st_.iloc[:50].assign(kind="refund", refund_id=[f"R{i}" for i in range(50)],
+                                   amount_fen=-100, fee_fen=-1)
+    df = pd.concat([st_, st_.iloc[[5, 17]], refunds], ignore_index=True)
+    err = check(df, "statements", r"'provider/txn_id/kind/refund_id' breaks rule 'unique key' "
+                r"in 4 ")
+    assert err.rows.index.tolist() == [5, 17, 20_000, 20_001]
 
 
 def test_true_false_is_not_an_amount():
