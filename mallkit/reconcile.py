@@ -152,6 +152,16 @@ class Reconciliation:
         out = s.groupby("provider", sort=False)[list(num)].sum().reset_index()
         return _with_ties(out)
 
+    def to_excel(self, path: Any, /, *, files: list[pd.DataFrame] | None = None) -> list:
+        """Write the finance pack (汇总, one sheet per exception class, 跨期挂账, 原始文件).
+
+        A convenience for ``write_finance_pack(finance_pack(self, files=files), path)``
+        (:mod:`mallkit.finance_pack`): the computing stays here, the file writing there.
+        ``files`` are :func:`mallkit.bills.manifest` tables of the bills read.
+        """
+        from mallkit.finance_pack import finance_pack, write_finance_pack
+
+        return write_finance_pack(finance_pack(self, files=files), path, format="xlsx")
 
 
 def _bounds(start: Any, end: Any) -> tuple[pd.Timestamp, pd.Timestamp]:

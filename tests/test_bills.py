@@ -409,3 +409,20 @@ def test_xlsx_pack_writes_text_never_formulas_and_refuses_what_excel_cannot_hold
     assert not (tmp_path / "big.xlsx").exists()
     with pytest.raises(MoneyError, match=r"sheet 'bad' column '金额'"):
         write_finance_pack({"bad": sheet.assign(金额="12.345")}, tmp_path / "bad.xlsx")
+
+
+def test_reconciliation_to_excel_writes_the_same_pack(xlsx_pack, tmp_path):
+    # The issue's `to_excel(path)` on the result: the same workbook as the two-step call.
+    pack, path = xlsx_pack
+    m = make_sample_mall(seed=1, start="2025-11-01", end="2025-11-30", n_customers=800)
+    rec = reconcile(m["orders"], m["refunds"], m["statements"], start="2025-11-01",
+                    end="2025-11-30")
+    files = [read_alipay_bill(DATA / "alipay_trade_20261111.csv.zip"),
+             read_wechat_bill(DATA / "wechat_all_20261111.csv")]
+    out = tmp_path / "pack.xlsx"
+    assert rec.to_excel(out, files=files) == [out]
+    got = pd.read_excel(out, sheet_name=None, dtype=str)
+    want = pd.read_excel(path, sheet_name=None, dtype=str)
+    assert list(got) == list(want) == list(pack)
+    for name in want:
+        pd.testing.assert_frame_equal(got[name], want[name])
