@@ -28,9 +28,14 @@ def test_committed_notebooks_are_stripped_with_one_parameters_cell(path):
 
 
 def test_every_parameter_is_typed_and_documented():
-    for name in ("weekly", "monthly"):
+    # The parameters the issue names for each notebook.
+    wanted = {"weekly": {"period", "data_dir", "as_of", "lang"},
+              "monthly": {"period", "data_dir", "as_of", "lang"},
+              "whatif": {"mechanic", "threshold_yuan", "reduction_yuan", "claim_rate", "scope",
+                         "start", "end", "budget_yuan", "interactive", "data_dir"}}
+    for name, keys in wanted.items():
         spec = report.notebook_parameters(name)
-        assert {"period", "data_dir", "as_of", "lang"} <= set(spec)
+        assert keys <= set(spec), keys - set(spec)
         for key, p in spec.items():
             assert p["type"] in ("str", "int", "float", "bool"), (name, key)
             assert p["help"], (name, key)
@@ -353,3 +358,28 @@ def test_reconciliation_tables_show_differences_to_the_fen(mall_dir):
     fee = rec.exceptions.query("fee_diff_fen != 0")
     assert (shown.loc[fee["merchant_order_id"], "fee difference"].tolist()
             == [fen_to_yuan(int(v)) for v in fee["fee_diff_fen"]])
+
+
+@pytest.mark.parametrize(("cell", "timeout", "message"), [
+    ("import time\ntime.sleep(60)", 2, r"(?s)a cell ran longer than 2 s .*time\.sleep\(60\)"),
+    ("import os\nos._exit(1)", 60, r"the kernel died"),
+], ids=["timeout", "dead-kernel"])
+def test_timeouts_and_dead_kernels_raise_and_unpublish(monkeypatch, tmp_path, cell, timeout,
+                                                       message):
+    # A stand-in weekly notebook (MALLKIT_NOTEBOOKS) whose one cell hangs or kills the kernel.
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    params = nbformat.v4.new_code_cell('period: str = "2025-W46"  # ISO week')
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell(cell)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, nbs / "weekly_report.ipynb")
+    monkeypatch.setenv("MALLKIT_NOTEBOOKS", str(nbs))
+    old = tmp_path / "out" / "weekly"
+    old.mkdir(parents=True)
+    for suffix in (".html", ".json"):  # last run's report must not survive a failed rerun
+        (old / f"2025-W46{suffix}").write_text("old")
+    with pytest.raises(ReportError, match=message):
+        run_report("weekly", params={}, out_dir=tmp_path / "out", timeout=timeout)
+    assert not list(old.glob("*.html")) and not list(old.glob("*.json"))
