@@ -56,6 +56,7 @@ __all__ = [
     "period_label",
     "periods",
     "spring_festival",
+    "yesterday",
 ]
 
 #: Period frequencies: day, ISO week, month, quarter, year.
@@ -762,3 +763,21 @@ def events(
     return out.sort_values(["date", "event", "phase"], ignore_index=True)[
         list(EVENT_OUTPUT_COLUMNS)
     ]
+
+
+def yesterday(now: pd.Timestamp | None = None, /) -> pd.Timestamp:
+    """The mall's yesterday: the day before today in Asia/Shanghai, as a naive midnight.
+
+    A scheduler running in UTC at 07:00 Shanghai time (23:00 UTC the day before) still
+    gets the right day.
+
+    Examples
+    --------
+    >>> yesterday(pd.Timestamp("2026-11-25 23:30", tz="UTC"))  # 07:30 on the 26th in Shanghai
+    Timestamp('2026-11-25 00:00:00')
+    """
+    now = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    if now.tzinfo is None:
+        now = now.tz_localize("Asia/Shanghai")
+    local = now.tz_convert("Asia/Shanghai").tz_localize(None).normalize()
+    return local - pd.Timedelta(days=1)

@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import pandas as pd
-
 from mallkit.errors import MallkitError
 
 __all__ = ["main"]
@@ -32,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="run a report notebook and write HTML + JSON")
     rp.add_argument("name", choices=["weekly", "monthly", "whatif", "all"],
                     help="which report; 'all' = this week's and this month's")
-    rp.add_argument("--period", help="2026-W47 for weekly, 2026-11 for monthly")
+    rp.add_argument("--period", help="2026-W47 for weekly, 2026-11 for monthly; default: "
+                                     "the week / month containing yesterday (Asia/Shanghai)")
     rp.add_argument("--data", default="", help="mall folder (mallkit.io.write_mall); "
                                                  "default: the sample mall")
     rp.add_argument("--out", default="reports", help="output folder (default: reports)")
@@ -55,10 +54,12 @@ def _report(args) -> int:
     from mallkit import report
 
     progress = sys.stderr.isatty() if args.progress is None else args.progress
+    yesterday = mcal.yesterday()
+    freq = {"weekly": "W", "monthly": "M"}
     if args.name == "all":
-        yesterday = pd.Timestamp.today().normalize() - pd.Timedelta(days=1)
-        jobs = [("weekly", mcal.period_label(yesterday, freq="W")),
-                ("monthly", mcal.period_label(yesterday, freq="M"))]
+        jobs = [(n, mcal.period_label(yesterday, freq=f)) for n, f in freq.items()]
+    elif args.period is None and args.name in freq:  # the week / month containing yesterday
+        jobs = [(args.name, mcal.period_label(yesterday, freq=freq[args.name]))]
     else:
         jobs = [(args.name, args.period)]
     for name, period in jobs:

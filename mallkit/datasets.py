@@ -131,7 +131,7 @@ class AnswerKey:
 
 
 def _default_end() -> pd.Timestamp:
-    return pd.Timestamp.today().normalize() - pd.Timedelta(days=1)
+    return mcal.yesterday()
 
 
 def make_sample_mall(

@@ -304,7 +304,7 @@ def load_mall(data_dir: str = "", /) -> dict:
         return read_mall(data_dir)
     folder = sample_dir()
     meta = folder / "sample.json"
-    yesterday = pd.Timestamp.today().normalize() - pd.Timedelta(days=1)
+    yesterday = mcal.yesterday()
     stamp = {"seed": 0, "end": str(yesterday.date()), "generator": _generator_version()}
     if meta.is_file() and json.loads(meta.read_text()) == stamp:
         return read_mall(folder)

@@ -419,3 +419,14 @@ def test_inputs_not_mutated(not_mutated):
     assert not_mutated(is_working_day, s).tolist() == [True, False]
     table = event_table()
     assert len(not_mutated(lambda t: events("2026-01-01", "2026-01-31", table=t), table)) > 0
+
+
+def test_yesterday_is_the_malls_day_not_the_servers():
+    from mallkit.calendar import yesterday
+
+    # 2026-11-25 23:30 UTC is 07:30 on the 26th in Shanghai: yesterday is the 25th.
+    assert yesterday(pd.Timestamp("2026-11-25 23:30", tz="UTC")) == pd.Timestamp("2026-11-25")
+    # 2026-11-26 15:59 UTC is 23:59 in Shanghai, still the 26th.
+    assert yesterday(pd.Timestamp("2026-11-26 15:59", tz="UTC")) == pd.Timestamp("2026-11-25")
+    # A naive time is read as Shanghai time.
+    assert yesterday(pd.Timestamp("2026-11-26 00:10")) == pd.Timestamp("2026-11-25")

@@ -383,3 +383,22 @@ def test_timeouts_and_dead_kernels_raise_and_unpublish(monkeypatch, tmp_path, ce
     with pytest.raises(ReportError, match=message):
         run_report("weekly", params={}, out_dir=tmp_path / "out", timeout=timeout)
     assert not list(old.glob("*.html")) and not list(old.glob("*.json"))
+
+
+def test_cli_defaults_to_the_week_and_month_of_yesterday(monkeypatch, tmp_path):
+    from mallkit import calendar as mcal
+
+    seen = []
+
+    def fake_run(name, *, params, out_dir, timeout, progress):
+        seen.append((name, params.get("period")))
+        p = Path(out_dir)
+        return report.ReportResult(p / "x.ipynb", p / "x.html", p / "x.json", {})
+
+    monkeypatch.setattr(report, "run_report", fake_run)
+    y = mcal.yesterday()
+    assert cli.main(["report", "weekly", "--out", str(tmp_path)]) == 0
+    assert cli.main(["report", "monthly", "--out", str(tmp_path)]) == 0
+    assert cli.main(["report", "all", "--out", str(tmp_path)]) == 0
+    week, month = mcal.period_label(y, freq="W"), mcal.period_label(y, freq="M")
+    assert seen == [("weekly", week), ("monthly", month), ("weekly", week), ("monthly", month)]
