@@ -8,7 +8,10 @@ Definitions (stated once, used everywhere):
   whatever the order's date; **net GMV** = GMV − refunds; **refund rate** = refunds ÷ GMV.
 * **Buyers** are distinct customers with a paid order in the period (the ``all`` row
   counts a customer once even if they bought on several channels).
-* **Conversion** = buyers ÷ UV; **客单价** (``aov_fen``) = GMV ÷ buyers;
+* **Conversion** = buyer-days ÷ UV: UV is known per day only (a period's deduplicated
+  visitors are not), so both sides are daily counts summed over the period; dividing
+  the period's distinct buyers by summed daily UV would understate it. **客单价**
+  (``aov_fen``) = GMV ÷ buyers;
   **笔单价** (``order_value_fen``) = GMV ÷ orders.
 * **New-customer share** = buyers whose first paid order in the data falls in the
   period ÷ buyers; **repeat-buyer rate** = buyers with two or more paid orders in the
@@ -127,10 +130,12 @@ def _period_kpis(paid, refunds, traffic, first_paid, s, e, channels) -> pd.DataF
         gmv = int(pp["paid_fen"].sum())
         ref = int(rr["amount_fen"].sum())
         uv = int(tt["uv"].sum())
+        buyer_days = len(pp.assign(d=pp["paid_at"].dt.normalize())
+                         .drop_duplicates(["customer_id", "d"]))
         n_new = pp.loc[newmask, "customer_id"].nunique() if len(pp) else 0
         return {
             "gmv_fen": gmv, "net_gmv_fen": gmv - ref, "refunds_fen": ref, "orders": len(pp),
-            "buyers": buyers, "uv": uv, "conversion": _ratio(buyers, uv).item(),
+            "buyers": buyers, "uv": uv, "conversion": _ratio(buyer_days, uv).item(),
             "aov_fen": _ratio(gmv, buyers).item(), "order_value_fen": _ratio(gmv, len(pp)).item(),
             "refund_rate": _ratio(ref, gmv).item(),
             "new_customer_share": _ratio(n_new, buyers).item(),

@@ -53,7 +53,8 @@ def test_kpis_worked_by_hand(not_mutated):
     assert cur.loc["all", ["gmv_fen", "refunds_fen", "net_gmv_fen", "orders", "buyers", "uv"]
                    ].tolist() == [35000, 3000, 32000, 3, 2, 700]
     assert cur["gmv_fen"].dtype == "int64"
-    assert cur.loc["all", "conversion"] == pytest.approx(2 / 700)
+    # Buyer-days: C1 on 11-10 and 11-11, C2 on 11-11 → 3, over 7 days x 100 web UV.
+    assert cur.loc["all", "conversion"] == pytest.approx(3 / 700)
     assert cur.loc["all", "aov_fen"] == pytest.approx(17500)  # 客单价 35000 / 2 buyers
     assert cur.loc["all", "order_value_fen"] == pytest.approx(35000 / 3)
     assert cur.loc["all", "refund_rate"] == pytest.approx(3000 / 35000)
