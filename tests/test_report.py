@@ -402,3 +402,16 @@ def test_cli_defaults_to_the_week_and_month_of_yesterday(monkeypatch, tmp_path):
     assert cli.main(["report", "all", "--out", str(tmp_path)]) == 0
     week, month = mcal.period_label(y, freq="W"), mcal.period_label(y, freq="M")
     assert seen == [("weekly", week), ("monthly", month), ("weekly", week), ("monthly", month)]
+
+
+def test_committed_notebooks_are_what_the_build_scripts_write(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).parent.parent
+    for script in ("build_report_notebooks.py", "build_whatif_notebook.py"):
+        subprocess.run([sys.executable, str(root / "tools" / script), str(tmp_path)], check=True)
+    built = sorted(p.name for p in tmp_path.glob("*.ipynb"))
+    assert built == [p.name for p in NOTEBOOKS]
+    for p in NOTEBOOKS:
+        assert (tmp_path / p.name).read_text() == p.read_text(), f"{p.name}: run tools/ scripts"
