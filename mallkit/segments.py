@@ -597,8 +597,13 @@ def segment_change(
     --------
     >>> from mallkit.datasets import make_sample_mall
     >>> m = make_sample_mall(seed=0, start="2025-06-01", end="2025-11-30", n_customers=2000)
-    >>> ch = segment_change(m["orders"], m["refunds"], as_of="2025-12-01",
-    ...                     previous="2025-11-01", lang="en")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     ch = segment_change(m["orders"], m["refunds"], as_of="2025-12-01",
+    ...                         previous="2025-11-01", lang="en")
+    >>> print(caught[0].message)  # most customers bought once: F's cut points collapse
+    rfm_scores: frequency: quantile cut points collapse (ties); ...
     >>> int(ch.migration.counts.to_numpy().sum()) == len(ch.now.customers) + int(
     ...     ch.migration.counts["(left)"].sum())
     True
