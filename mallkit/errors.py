@@ -32,6 +32,7 @@ __all__ = [
     "PromotionError",
     "RFMError",
     "ReconciliationError",
+    "ReportError",
     "SchemaError",
 ]
 
@@ -137,3 +138,7 @@ class RFMError(MallkitError, ValueError):
     scheme, ``split`` or ``lang`` that does not exist; a custom map that is not a partition
     of the score cells, with the gaps, overlaps and unreachable segments listed).
     """
+
+
+class ReportError(MallkitError):
+    """A report could not be produced: bad parameters or a failed notebook run."""
