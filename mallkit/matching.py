@@ -79,6 +79,8 @@ def _take(parts: list[tuple[int, pd.Series]], idx: np.ndarray) -> pd.Series:
     out = None
     for off, s in parts:
         m = (idx >= off) & (idx < off + len(s))
+        if out is None and len(idx) and m.all():  # all in one part: no null mask to build
+            return pd.Series(_arrow(s).take(idx - off if off else idx), dtype="str")
         if m.any():
             got = _arrow(s).take(pa.array(np.where(m, idx - off, 0), mask=~m))
             out = got if out is None else pc.coalesce(out, got)
@@ -173,10 +175,10 @@ def _ledger(orders, refunds, pl, pool_pos, *, channels, providers, prov, prov_ca
         "expected": np.r_[o_exp, r_exp, np.ones(m, bool)],
         "opos": np.r_[np.arange(n_o), opos, o_pool[new]],
         "src": np.r_[np.zeros(n_o, np.int8), np.ones(n_r, np.int8), np.full(m, 3, np.int8)],
-        "row": np.r_[np.arange(n_o), np.arange(n_r), pool_pos[new]].astype(np.int64),
+        "row": np.concatenate([np.arange(n_o), np.arange(n_r), pool_pos[new]], dtype=np.int64),
         "explicit": np.zeros(n, bool),
         "since": np.full(n, np.datetime64("NaT"), "M8[us]"),
-        "prov": np.r_[prov, r_prov, _pool_prov(pn, prov_cats)].astype(np.int64),
+        "prov": np.concatenate([prov, r_prov, _pool_prov(pn, prov_cats)], dtype=np.int64),
         "order_parts": [(0, orders["order_id"]), (n_o, refunds["order_id"]),
                         (n_o + n_r, pn["merchant_order_id"].astype("str"))],
         "refund_parts": [(n_o, refunds["refund_id"]),
@@ -226,7 +228,7 @@ def _statement_rows(statements: pd.DataFrame, ps, pool_pos, *, prov, prov_cats, 
         "fee": _cat(st["fee_fen"].to_numpy(), pn["fee_fen"].to_numpy(), dtype=np.int64),
         "failed": _cat(failed, np.zeros(m, bool), dtype=bool),
         "src": np.r_[np.full(n_s, 2, np.int8), np.full(m, 3, np.int8)],
-        "row": np.r_[np.arange(n_s), pool_pos[new]].astype(np.int64),
+        "row": np.concatenate([np.arange(n_s), pool_pos[new]], dtype=np.int64),
         "explicit": np.r_[np.zeros(n_s, bool), np.ones(m, bool)],
         "since": np.r_[np.full(n_s, np.datetime64("NaT"), "M8[us]"),
                        pn["since"].to_numpy().astype("M8[us]")],
@@ -268,8 +270,12 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
     skind = S["kind"]
     # Pass 1: the key. Statement payments by merchant order id, refunds by refund id.
     s_opos = S["opos"]
-    s_rpos = _lookup_parts(S["refund_parts"], refunds["refund_id"], nS)
-    lpos = np.where(skind == _PAY, s_opos, np.where(s_rpos >= 0, s_rpos + L["n_o"], -1))
+    # Only refund rows are keyed by refund id: look up just those (a few % of the bill).
+    lpos = s_opos.copy()
+    sr = np.flatnonzero(skind == _REF)
+    if len(sr):
+        rp = _lookup(_take(S["refund_parts"], sr), refunds["refund_id"])
+        lpos[sr] = np.where(rp >= 0, rp + L["n_o"], -1)
     n_known = L["n_o"] + L["n_r"]
     if nL > n_known:  # pool rows whose orders/refunds were not passed in
         pool_order = L["order_parts"][2][1]
@@ -305,7 +311,8 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
     hit[lpos[known]] = True  # ledger items some statement row names
     key_pair = primary & known & L["expected"][np.where(known, lpos, 0)]
     status = primary & known & ~key_pair  # names an order the mall does not expect money for
-    p_l, p_s, p_pass = [lpos[key_pair]], [np.flatnonzero(key_pair)], [np.zeros(key_pair.sum())]
+    s_key = np.flatnonzero(key_pair)
+    p_l, p_s, p_pass = [lpos[s_key]], [s_key], [np.zeros(len(s_key), np.int8)]
     l_free = L["expected"] & ~hit
     s_free = primary & ~known
     # Pass 2: a refund with an unknown refund id, on a known order: order + amount.
@@ -321,7 +328,7 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
         j = a.merge(b, on=["o", "amt", "k"])
         p_l.append(j["l"].to_numpy())
         p_s.append(j["s"].to_numpy())
-        p_pass.append(np.ones(len(j)))
+        p_pass.append(np.ones(len(j), np.int8))
         l_free[j["l"].to_numpy()] = False
         s_free[j["s"].to_numpy()] = False
     # Pass 3: no usable key: provider + kind + amount, nearest in time within the window.
@@ -344,11 +351,11 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
         j = j.sort_values(["gap", "s"]).drop_duplicates("l")
         p_l.append(j["l"].to_numpy())
         p_s.append(j["s"].to_numpy())
-        p_pass.append(np.full(len(j), 2))
+        p_pass.append(np.full(len(j), 2, np.int8))
         l_free[j["l"].to_numpy()] = False
         s_free[j["s"].to_numpy()] = False
-    return {"l": np.concatenate(p_l).astype(np.int64), "s": np.concatenate(p_s).astype(np.int64),
-            "pass": np.concatenate(p_pass).astype(np.int8), "status": status,
+    return {"l": np.concatenate(p_l, dtype=np.int64), "s": np.concatenate(p_s, dtype=np.int64),
+            "pass": np.concatenate(p_pass, dtype=np.int8), "status": status,
             "status_l": np.where(status, lpos, -1), "dup_of": dup_of,
             "s_opos": s_opos}
 

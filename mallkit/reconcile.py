@@ -382,8 +382,10 @@ def _place(L, S, P, cls, *, start, cutoff, window, max_age) -> dict:
     for X, side in ((L, pl), (S, ps)):
         counted = (side["b"] != _B["outside"]) & (side["b"] != _B["not_expected"])
         side["pool_in"] = counted & ~side["in"] & (X["amount"] != 0 if X is L else True)
-        day = (X["at"] - s0) // np.timedelta64(1, "D")
-        side["day"] = np.where(side["in"], day, np.where(side["pool_in"], 0, -1)).astype(np.int64)
+        day = (X["at"] - s0) // np.timedelta64(1, "D")  # a fresh int64 array: set in place
+        day[~side["in"]] = -1
+        day[side["pool_in"]] = 0  # (pool_in rows are never in the batch)
+        side["day"] = day
     # A status row's order (amount 0) reports on the statement's day.
     pl["day"][P["status_l"][st]] = ps["day"][st]
     return out
@@ -397,6 +399,15 @@ def _assemble(L, S, P, X, *, orders, refunds, statements, prov_cats, providers,
     day_ts = np.r_[days.to_numpy(), np.datetime64("NaT", "us")]
     prov = np.r_[L["prov"], S["prov"]]
     bucket = np.r_[pl["b"], ps["b"]]
+    # Columns of 10 M rows: fill preallocated arrays rather than concatenate temporaries.
+    day = np.empty(nL + nS, day_ts.dtype)
+    np.take(day_ts, pl["day"], out=day[:nL], mode="wrap")  # -1 -> NaT (last)
+    np.take(day_ts, ps["day"], out=day[nL:], mode="wrap")
+    fee = np.zeros(nL + nS, np.int64)
+    fee[nL:] = S["fee"]
+    pair = np.concatenate([pl["pair"], ps["pair"]])
+    lpair = pair[:nL]
+    lpair[lpair >= 0] += nL
     if (bucket[np.r_[pl["in"] & L["expected"], ps["in"]]] == _B["outside"]).any():
         raise ReconciliationError("reconcile: internal error: a row of the batch has no bucket")
     items = pd.DataFrame({
@@ -408,11 +419,11 @@ def _assemble(L, S, P, X, *, orders, refunds, statements, prov_cats, providers,
         "provider": pd.Categorical.from_codes(prov, prov_cats),
         "kind": pd.Categorical.from_codes(np.r_[L["kind"], S["kind"]], list(_KINDS)),
         "at": np.r_[L["at"], S["at"]],
-        "day": day_ts[np.r_[pl["day"], ps["day"]]],
+        "day": day,
         "amount_fen": np.r_[L["amount"], S["amount"]],
-        "fee_fen": np.r_[np.zeros(nL, np.int64), S["fee"]],
+        "fee_fen": fee,
         "bucket": pd.Categorical.from_codes(bucket, list(BUCKETS)),
-        "pair": np.r_[np.where(pl["pair"] >= 0, pl["pair"] + nL, -1), ps["pair"]],
+        "pair": pair,
         "pool_in": np.r_[pl["pool_in"], ps["pool_in"]],
     }, copy=False)  # fresh arrays: no need to copy them into blocks
     # matched pairs
@@ -570,8 +581,13 @@ def _summary(L, S, X, P, exceptions, providers, days, nL) -> pd.DataFrame:
     def sums(R, x, keep, *values):
         """Counts and exact sums per (provider-day, bucket, pool_in, kind) of kept rows."""
         ok = keep & (R["prov"] >= 0) & (R["prov"] < npv) & (x["day"] >= 0)
-        code = (x["b"].astype(np.int64) * 2 + x["pool_in"]) * 2 + R["kind"]
-        key = np.where(ok, (R["prov"] * nd + x["day"]) * nb * 4 + code, size * nb * 4)
+        key = R["prov"] * nd  # ((prov * nd + day) * nb + bucket) * 4 + pool_in * 2 + kind
+        key += x["day"]
+        key *= nb
+        key += x["b"]
+        key *= 4
+        key += x["pool_in"] * np.int8(2) + R["kind"]
+        key[~ok] = size * nb * 4
         n = (size + 1) * nb * 4
         shape = (size + 1, nb, 2, 2)
         out = [np.bincount(key, minlength=n).reshape(shape)[:size]]
@@ -624,6 +640,10 @@ def _isum(key: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     halves so both partial sums stay far below that; otherwise sum with pandas.
     """
     v = values.astype(np.int64, copy=False)
+    if not len(v):
+        return np.zeros(n, np.int64)
+    if len(v) * max(abs(int(v.min())), abs(int(v.max()))) < 2**53:  # every partial sum exact
+        return np.bincount(key, v.astype(np.float64), minlength=n).astype(np.int64)
     hi = v >> 24
     if len(v) < 2**28 and int(np.abs(hi).sum()) < 2**52:
         lo = np.bincount(key, (v & 0xFFFFFF).astype(np.float64), minlength=n)

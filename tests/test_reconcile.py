@@ -548,3 +548,16 @@ def test_property_every_row_accounted_every_fault_found(case):
     # Every statement row is matched, an exception, or in the pool: counted once.
     n_stmt = len(res.matched) + (res.exceptions["statement_item"] >= 0).sum()
     assert n_stmt + (res.pool["side"] == "statement").sum() == len(s)
+
+
+@pytest.mark.parametrize("scale", [1, 2**40])
+def test_isum_exact_against_python_ints(scale):
+    # Oracle: Python's arbitrary-precision int sums per key. scale 1 takes the single float64
+    # bincount (n * max|v| < 2**53); 2**40 (|v| ~ 2**50, sums < 2**63) the 24-bit split.
+    from mallkit.reconcile import _isum
+
+    rng = np.random.default_rng(7)
+    key = rng.integers(0, 5, 2000)
+    v = rng.integers(-1000, 1000, 2000) * scale + rng.integers(-3, 4, 2000)
+    want = [sum(int(x) for x in v[key == k]) for k in range(6)]
+    assert _isum(key, v, 6).tolist() == want
