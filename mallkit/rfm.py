@@ -211,45 +211,74 @@ def _arrow(s: pd.Series):
         else None
 
 
-def _digit_ids(arr) -> np.ndarray | None:
-    """int64 of ids made of one fixed prefix and fixed-width digits ("C001398"), else None.
+def _digit_ids(arr, fmt: tuple[str, int] | None = None) -> tuple[np.ndarray, str, int] | None:
+    """(int64, prefix, width) of Arrow text ids made of one fixed prefix and fixed-width
+    digits ("C001398"), else None; ``fmt=(prefix, width)`` requires that format.
 
-    Same prefix and same width make the map to integers one-to-one, and integers hash
-    several times faster than text (20 M ids: ~1 s instead of ~5 s).
+    Same prefix and same width make the map to integers one-to-one and order-preserving,
+    and integers hash several times faster than text (20 M ids: ~1 s instead of ~5 s).
     """
+    if arr is None or not len(arr) or arr.null_count:
+        return None
     first = arr[0].as_py()
     prefix = first.rstrip("0123456789")
     width = len(first) - len(prefix)
-    if not 1 <= width <= 18:
+    if not 1 <= width <= 18 or (fmt is not None and fmt != (prefix, width)):
         return None
-    lo, hi = pc.min_max(pc.utf8_length(arr)).values()
-    if lo.as_py() != len(first) or hi.as_py() != len(first):
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type not in (pa.string(), pa.large_string()):
         return None
-    if prefix and not pc.all(pc.starts_with(arr, prefix)).as_py():
+    # Read the Arrow buffers as an (n, bytes) matrix: no per-id strings are made
+    otype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offs = np.frombuffer(arr.buffers()[1], dtype=otype, count=len(arr) + 1,
+                         offset=arr.offset * otype().itemsize)
+    pre, nbytes = prefix.encode(), len(first.encode())
+    if not (np.diff(offs) == nbytes).all():
         return None
-    rest = pc.utf8_slice_codeunits(arr, len(prefix))
-    if not pc.all(pc.ascii_is_decimal(rest)).as_py():
+    mat = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offs[0]:offs[-1]].reshape(-1, nbytes)
+    if pre and not (mat[:, :len(pre)] == np.frombuffer(pre, dtype=np.uint8)).all():
         return None
-    return np.asarray(pc.cast(rest, pa.int64()), dtype=np.int64)
+    out = np.zeros(len(arr), dtype=np.int64)
+    for j in range(len(pre), nbytes):  # Horner over the digit columns (at most 18)
+        digit = mat[:, j] - np.uint8(48)  # bytes below "0" wrap around above 9
+        if (digit > 9).any():
+            return None
+        out *= 10
+        out += digit
+    return out, prefix, width
 
 
-def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
-    """Codes, uniques and (for digit ids) integer sort keys of the uniques of a key column."""
+def _codes(s: pd.Series, num: tuple[np.ndarray, str, int] | None
+           ) -> tuple[np.ndarray, pd.Index, bool]:
+    """Codes and uniques of a key column, and whether the uniques are sorted. ``num`` is
+    :func:`_digit_ids` of ``s``: digit ids are ranked (densely if their range allows, no
+    hashing) and the uniques' text is rebuilt from the integers, prefix and width."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy(dtype=np.int64), pd.Index(s.cat.categories), None
-    arr = _arrow(s)
-    num = _digit_ids(arr) if arr is not None and len(s) else None
+        return s.cat.codes.to_numpy(dtype=np.int64), pd.Index(s.cat.categories), False
     if num is not None:
-        codes, ints = pd.factorize(num)
-        first = np.empty(len(ints), dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each code
-        return codes.astype(np.int64, copy=False), pd.Index(s.array.take(first)), ints
+        ints, prefix, width = num
+        lo, hi = int(ints.min()), int(ints.max())
+        if hi - lo < len(ints) + 1024:  # a rank array no longer than the column
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[ints - lo] = True
+            vals = np.flatnonzero(present) + lo
+            codes = (np.cumsum(present, dtype=np.int64) - 1)[ints - lo]
+        else:
+            codes, vals = pd.factorize(ints, sort=True)
+        text = pc.binary_join_element_wise(
+            prefix, pc.utf8_lpad(pc.cast(pa.array(vals), pa.string()), width, "0"), "")
+        uniques = pd.Index(pd.array(text.cast(_arrow(s).type), dtype=s.dtype))
+        return codes.astype(np.int64, copy=False), uniques, True
     codes, uniques = pd.factorize(s)
-    return codes.astype(np.int64, copy=False), pd.Index(uniques), None
+    return codes.astype(np.int64, copy=False), pd.Index(uniques), False
 
 
-def _is_unique(s: pd.Series) -> bool:
-    """Whether a key column has no duplicate; strictly increasing text proves it at once."""
+def _is_unique(s: pd.Series, num: np.ndarray | None) -> bool:
+    """Whether a key column has no duplicate; strictly increasing ids prove it at once.
+    ``num``: the column's :func:`_digit_ids` integers (one-to-one with the text), or None."""
+    if num is not None:
+        return bool((num[1:] > num[:-1]).all()) or pd.Index(num).is_unique
     arr = _arrow(s)
     if (arr is not None and len(arr) > 1 and arr.null_count == 0
             and pc.all(pc.less(arr.slice(0, len(arr) - 1), arr.slice(1))).as_py()):
@@ -274,6 +303,11 @@ def _group_ext(codes: np.ndarray, values: np.ndarray, size: int, *, op: str) -> 
 _FREQS = {"D": "day", "W": "week (Monday-Sunday)", "M": "calendar month"}
 _EXCLUDED_COLS = ["customer_id", "order_id", "date", "paid_fen", "refunded_fen", "net_fen",
                   "reason"]
+
+
+def _days(ts: np.ndarray) -> np.ndarray:
+    """Epoch day numbers of ``datetime64[us]`` values (floor; NaT gives a meaningless day)."""
+    return ts.view(np.int64) // 86_400_000_000
 
 
 def _period(day: np.ndarray, freq: str) -> np.ndarray:
@@ -401,7 +435,8 @@ def rfm_table(
     ts = _local_times(orders, date_col, "orders", key)
     if (bad := is_paid & np.isnat(ts)).any():
         raise _reject("orders", date_col, "paid statuses need paid_at", bad, orders, key)
-    if not _is_unique(orders[order_col]):
+    oid = _digit_ids(_arrow(orders[order_col]))
+    if not _is_unique(orders[order_col], None if oid is None else oid[0]):
         dup = orders[order_col].duplicated(keep=False).to_numpy()
         raise _reject("orders", order_col, "unique key", dup, orders, key)
     counted = is_paid & (ts < end)
@@ -414,16 +449,21 @@ def rfm_table(
         )
     refunded = np.zeros(len(orders), dtype=np.int64)
     unmatched = _refunds(refunds, orders, order_col, counted, is_paid, end, refunded,
-                         refund_id_col, refund_date_col, refund_amount_col, status_col)
+                         refund_id_col, refund_date_col, refund_amount_col, status_col, oid)
     net_all = paid_fen - refunded
-    codes_all, uniques, sort_key = _codes(orders[customer_col])
+    cids = orders[customer_col]
+    codes_all, uniques, is_sorted = _codes(cids, _digit_ids(_arrow(cids)))
     k = len(uniques)
     asof_day = int(day0.to_datetime64().astype("datetime64[D]").astype(np.int64))
     by_day = basis == "rfm" and frequency == "days"
-    # the rows that count (net > 0; by day: all counted rows, netted per day below)
-    rows = np.flatnonzero(counted if by_day else counted & (net_all > 0))
-    code, net, paid = codes_all[rows], net_all[rows], paid_fen[rows]
-    day = ts[rows].astype("datetime64[D]").astype(np.int64)
+    if basis == "rfm" and not by_day:
+        # rows that do not count go to an extra group k: no gathered 20 M-row copies
+        code = np.where(counted & (net_all > 0), codes_all, k)
+        net, paid, day = net_all, paid_fen, _days(ts)
+    else:  # the rows that count (net > 0; by day: all counted rows, netted per day below)
+        rows = np.flatnonzero(counted if by_day else counted & (net_all > 0))
+        code, net, paid = codes_all[rows], net_all[rows], paid_fen[rows]
+        day = _days(ts[rows])
     if by_day:
         occ, occ_code, occ_day = _by_key(code, day)
         occ_net = _group_sum(occ, net, len(occ_code))
@@ -435,25 +475,23 @@ def rfm_table(
         rows, code, net, paid, day = rows[keep], code[keep], net[keep], paid[keep], day[keep]
     else:
         ok_code, ok_day = code, day
-        n_occ = n_orders = np.bincount(code, minlength=k)
+        n_occ = n_orders = np.bincount(code, minlength=k + 1)[:k]
         drop = np.flatnonzero(counted & (net_all <= 0))
-    excluded = _excluded(orders, drop, customer_col, order_col,
-                         ts[drop].astype("datetime64[D]").astype(np.int64), paid_fen[drop],
-                         net_all[drop], by_day)
+    excluded = _excluded(orders, drop, customer_col, order_col, _days(ts[drop]),
+                         paid_fen[drop], net_all[drop], by_day)
     has = n_occ > 0
     have = np.flatnonzero(has)
-    order = have[pd.Index(uniques[has]).argsort() if sort_key is None else
-                 np.argsort(sort_key[has], kind="stable")]  # same order as the text
+    order = have if is_sorted else have[pd.Index(uniques[has]).argsort()]
     cust = uniques.take(order)
     if basis == "model":
         out = _model(code, day, net, k, _period(np.array([asof_day]), freq)[0], freq,
                      freq_multiplier, include_first_transaction)
         customers = pd.DataFrame({customer_col: cust, **{c: v[order] for c, v in out.items()}})
         return RFMTable(customers, excluded, unmatched)
-    last = _group_ext(ok_code, ok_day, k, op="max")[order]
-    first = _group_ext(ok_code, ok_day, k, op="min")[order]
-    mon = _group_sum(code, net, k)[order]
-    gross = _group_sum(code, paid, k)[order]
+    last = _group_ext(ok_code, ok_day, k + 1, op="max")[order]  # order < k: group k dropped
+    first = _group_ext(ok_code, ok_day, k + 1, op="min")[order]
+    mon = _group_sum(code, net, k + 1)[order]
+    gross = _group_sum(code, paid, k + 1)[order]
     customers = pd.DataFrame({
         customer_col: cust,
         "recency_days": asof_day - last,
@@ -520,7 +558,7 @@ def _lookup(values: pd.Series, keys: pd.Index) -> np.ndarray:
 
 
 def _refunds(refunds, orders, order_col, counted, is_paid, end, refunded,
-             id_col, date_col, amount_col, status_col) -> pd.DataFrame:
+             id_col, date_col, amount_col, status_col, oid=None) -> pd.DataFrame:
     """Add refunds (on or before as_of) into ``refunded`` per order row; return unmatched."""
     cols = [order_col, date_col, amount_col]
     if refunds is None:
@@ -542,10 +580,7 @@ def _refunds(refunds, orders, order_col, counted, is_paid, end, refunded,
     now = np.flatnonzero(when < end)
     inv, keys = pd.factorize(refunds[order_col].iloc[now])
     keys = pd.Index(keys)
-    pos = _lookup(orders[order_col], keys)  # order row -> refunded order id, or -1
-    hit = np.flatnonzero(pos >= 0)
-    row_of_key = np.full(len(keys), -1, dtype=np.int64)
-    row_of_key[pos[hit]] = hit  # order ids are unique, so each key has at most one row
+    row_of_key = _key_rows(orders[order_col], keys, oid)
     row = row_of_key[inv]  # refund -> order row
     ok = row >= 0
     ok[ok] = counted[row[ok]]
@@ -559,6 +594,21 @@ def _refunds(refunds, orders, order_col, counted, is_paid, end, refunded,
                              "order not paid (" + st + ")")
     out = refunds.iloc[now[miss]][[c for c in [id_col, *cols] if c in refunds.columns]]
     return out.assign(reason=reason).reset_index(drop=True)
+
+
+def _key_rows(ids: pd.Series, keys: pd.Index, oid) -> np.ndarray:
+    """Row of each key in the unique order ids ``ids`` (-1 if absent). ``oid`` is
+    :func:`_digit_ids` of ``ids``: if those increase (ids issued in sequence) and the keys share
+    their format, a binary search of the few keys replaces hashing millions of order ids."""
+    if (oid is not None and (oid[0][1:] > oid[0][:-1]).all()
+            and (knum := _digit_ids(_arrow(pd.Series(keys)), oid[1:])) is not None):
+        i = np.minimum(np.searchsorted(oid[0], knum[0]), len(oid[0]) - 1)
+        return np.where(oid[0][i] == knum[0], i, -1)
+    pos = _lookup(ids, keys)  # order row -> refunded order id, or -1
+    hit = np.flatnonzero(pos >= 0)
+    row_of_key = np.full(len(keys), -1, dtype=np.int64)
+    row_of_key[pos[hit]] = hit  # order ids are unique, so each key has at most one row
+    return row_of_key
 
 
 def _excluded(orders, rows, customer_col, order_col, day, paid, net, by_day) -> pd.DataFrame:
