@@ -618,3 +618,49 @@ def test_fast_key_paths_agree_with_the_general_path(mall):
     dup = mixed.assign(order_id=["O1", "O1", "O2"])
     with pytest.raises(SchemaError, match=r"'order_id' breaks rule 'unique key' in 2 rows"):
         rfm_table(dup, as_of="2025-01-31")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    n_cust=st.integers(1, 12),
+    seed=st.integers(0, 2**31 - 1),
+    shuffle=st.booleans(),
+    with_refunds=st.booleans(),
+)
+def test_fast_digit_id_path_equals_the_general_path(n, n_cust, seed, shuffle, with_refunds):
+    # rfm_table parses "prefix + digits" ids straight from the Arrow buffers (ranks instead
+    # of hashing, binary search for refunds when order ids increase). The same data with
+    # the ids as plain Python objects takes the general hashing path: results must agree.
+    rng = np.random.default_rng(seed)
+    oid = np.char.add("O", np.char.zfill((np.arange(n) * 3 + 7).astype(str), 10))
+    cid = np.char.add("C", np.char.zfill(rng.integers(0, n_cust, n).astype(str), 6))
+    paid = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300 * 86400, n), "s")
+    status = rng.choice(["paid", "completed", "cancelled", "shipped"], n)
+    status[0] = "paid"  # at least one counted order (none is a PeriodError on both paths)
+    orders = pd.DataFrame({"order_id": oid, "customer_id": cid, "paid_at": paid,
+                           "status": status, "paid_fen": rng.integers(100, 50000, n)})
+    if shuffle:
+        orders = orders.sample(frac=1, random_state=int(seed % 1000)).reset_index(drop=True)
+    refunds = None
+    if with_refunds:
+        k = int(rng.integers(0, n + 1))
+        pick = rng.integers(0, n, k)
+        refunds = pd.DataFrame({"refund_id": [f"R{i}" for i in range(k)],
+                                "order_id": orders["order_id"].to_numpy()[pick],
+                                "refunded_at": orders["paid_at"].to_numpy()[pick]
+                                + np.timedelta64(3600, "s"),
+                                "amount_fen": rng.integers(1, 3000, k)})
+    from mallkit.rfm import _arrow, _digit_ids
+
+    fast_orders = orders.astype({"order_id": "str", "customer_id": "str"})
+    assert _digit_ids(_arrow(fast_orders["order_id"])) is not None  # the fast path is taken
+    assert _arrow(orders["order_id"].astype(object)) is None  # and the slow one here
+    fast = rfm_table(fast_orders, refunds, as_of="2025-11-30")
+    slow_orders = orders.astype({"order_id": object, "customer_id": object})
+    slow_refunds = None if refunds is None else refunds.astype({"order_id": object})
+    slow = rfm_table(slow_orders, slow_refunds, as_of="2025-11-30")
+    for part in ("customers", "excluded", "unmatched_refunds"):
+        a = getattr(fast, part).reset_index(drop=True)
+        b = getattr(slow, part).reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, check_index_type=False)
