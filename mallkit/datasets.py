@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from mallkit import calendar as mcal
-from mallkit.money import allocate
+from mallkit.money import allocate, fen_at_rate
 from mallkit.schema import PAID_STATUSES, validate
 
 __all__ = ["TABLE_NAMES", "AnswerKey", "make_sample_mall"]
@@ -658,8 +658,7 @@ def _traffic(rng, orders, days) -> pd.DataFrame:
 # ------------------------------------------------------------------------- statements
 def _fee(amount: np.ndarray, rate: float) -> np.ndarray:
     """Gateway fee: rate × amount rounded half up to the fen, in integers (no float money)."""
-    num = np.abs(amount) * round(rate * 10_000)
-    return np.sign(amount) * ((num + 5_000) // 10_000)
+    return fen_at_rate(amount, ppm=round(rate * 1_000_000))
 
 
 def _statements(rng, orders, refunds, end):

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mallkit.errors import ReconciliationError
+from mallkit.money import fen_at_rate
 
 __all__ = ["BUCKETS", "CLASSES", "FAILED_GATEWAY_STATUSES", "expected_fee"]
 
@@ -121,9 +122,7 @@ def expected_fee(amount_fen: Any, /, *, rate: Any) -> np.ndarray:
     >>> expected_fee([82200, 1250, 250, -4150], rate="0.006").tolist()  # 493.2, 7.5, 1.5, 24.9
     [493, 8, 2, -25]
     """
-    ppm = _ppm(rate, "rate")
-    a = np.asarray(amount_fen, dtype=np.int64)
-    return np.sign(a) * ((np.abs(a) * ppm + 500_000) // 1_000_000)
+    return fen_at_rate(amount_fen, ppm=_ppm(rate, "rate"))
 
 # ------------------------------------------------------------------------- rows as arrays
 def _pool_prov(pn: pd.DataFrame, prov_cats: list[str]) -> np.ndarray:

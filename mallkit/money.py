@@ -49,7 +49,7 @@ from pandas.api import types as pdt
 
 from mallkit.errors import AllocationError, MoneyError
 
-__all__ = ["allocate", "fen_to_decimal", "fen_to_yuan", "to_fen"]
+__all__ = ["allocate", "fen_at_rate", "fen_to_decimal", "fen_to_yuan", "to_fen"]
 
 MAX_EXAMPLES = 5
 _I64_MAX = int(np.iinfo(np.int64).max)
@@ -825,3 +825,18 @@ def _hamilton(
     base, rest = np.divmod(left, m)
     extra = np.where(positive, base[gcodes] + (rank < rest[gcodes]), 0)
     return ((floor + extra) * sign[gcodes]).astype(np.int64)
+
+
+def fen_at_rate(amount_fen: Any, /, *, ppm: int) -> np.ndarray:
+    """``amount × rate`` rounded half up (away from zero) to the fen, in integers.
+
+    The rate is given exactly as parts per million (0.6 % = 6000), so no float touches
+    the money: gateway fees, commissions, a share of a refund.
+
+    Examples
+    --------
+    >>> fen_at_rate([82200, 1250, 250, -4150], ppm=6000).tolist()  # 493.2, 7.5, 1.5, -24.9
+    [493, 8, 2, -25]
+    """
+    a = np.asarray(amount_fen, dtype=np.int64)
+    return np.sign(a) * ((np.abs(a) * int(ppm) + 500_000) // 1_000_000)

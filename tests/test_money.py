@@ -631,3 +631,16 @@ def test_allocate_grouped_equals_per_group_loop(rows, group_totals, tie_break):
     # The per-row form of total gives the same answer.
     per_row = np.array([present[lab] for lab in labels], dtype=np.int64)
     assert allocate(per_row, weights, groups=labels, tie_break=tie_break).tolist() == expected
+
+
+@given(st.lists(st.integers(-10**12, 10**12), min_size=1, max_size=20),
+       st.integers(0, 1_000_000))
+def test_fen_at_rate_is_decimal_half_up(amounts, ppm):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from mallkit.money import fen_at_rate
+
+    # Independent: Decimal arithmetic, half up (away from zero), sign of the amount.
+    rate = Decimal(ppm) / Decimal(1_000_000)
+    exp = [int((Decimal(a) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for a in amounts]
+    assert fen_at_rate(amounts, ppm=ppm).tolist() == exp
