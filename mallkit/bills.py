@@ -35,6 +35,49 @@ positive when charged and negative when returned on a refund. ``amount_fen`` is 
 mall asked the gateway for: 订单金额 (Alipay), 订单金额 / 总金额 (WeChat payments) and
 申请退款金额 / 退款金额 (WeChat refunds), negative for refunds.
 
+Checked against public real bills (copies in ``tests/data/bills/real_*``, built by its
+``make_fixtures.py``; the tests cite each source):
+
+* Alipay ``#交易合计：N笔，商家实收共X元`` counts the 交易 rows only and sums their 商家实收
+  (gross: refunds are not netted); ``#退款合计`` counts the 退款 rows, its sum negative
+  (a Java test's 2019-09-16 bill: 6 交易, 4 退款, ``0.06`` / ``-0.04``). That the sum is
+  商家实收 and not 订单金额 rests on the line's own words (the sample's two are equal).
+* Alipay 服务费 on a 交易 row is negative (www.gxitsky.com/2020/07/27/Business-07-ali-pay-bill/:
+  ``-0.01`` on a 1.00 payment whose 0.96 支付宝红包 leaves 商家实收 at 1.00).
+* The 汇总 member's columns are ``门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）,
+  商家实收（元）,支付宝优惠（元）,商家优惠（元）,卡消费金额（元）,服务费（元）,分润（元）,
+  实收净额（元）``, one row a store and a row whose first cell is 合计
+  (WeiJuKeJi/laravel-payment-bill ``src/Services/Importers/AlipayBillImporter.php``).
+* WeChat 总交易单数 counts every detail row, refunds included, and a refund row's 总金额 /
+  应结订单金额 / 订单金额 is 0.00, so 总交易额 / 应结订单总金额 is the gross of the payments
+  (wuhai12138/MNAS ``…/utils/WeixinUtil.java``: 10 rows, 1 REFUND, ``2400.09``; the REFUND
+  bill of Wechat-Group/weixin-java-tools ``…/WxPayBillResultTest.java``: 4 refund rows,
+  应结订单总金额 ``0.00``). WeChat 手续费 on refund rows is negative (the same REFUND bill:
+  手续费总金额 ``-0.02000``). The SUCCESS bill may carry the 7-field summary of the ALL
+  bill (same test), not only the 4 fields of the format page; both are read by name.
+* Alipay account log: a 收费 row carries the 业务流水号 (trade_no) and 商户订单号 of the
+  payment it is charged for, memo ``服务费[<trade_no>]`` (Picky-cc/HopMall
+  ``earth/src/test/resources/test/test4AppArriveRecordService-in-earth.sql``; roncoo-pay's
+  ``ALIPAYParser.java`` joins the two on trade_no); a 收费 row without one (a transfer
+  fee) belongs to no trade and stays in ``attrs["bill"]["other"]``.
+* The WeChat sandbox writes 微信订单号 in scientific notation itself (``4.00123E+27``): such
+  a bill is refused like an Excel re-save.
+
+Assumed, not verified against a real file:
+
+* Alipay 服务费 on a 退款 row is positive (the fee returned) and the 汇总 合计 row nets
+  refunds (交易订单总笔数 = 交易 rows, 商家实收 and 服务费 = the sums over all rows).
+* WeChat ``REVOKED`` rows: the docs say a payment revoked after success appears with the
+  original order number, and a blog (blog.csdn.net/weixin_39940425/article/details/115635963)
+  calls REVOKED an outflow (支出-撤销) next to the order's SUCCESS row; no public bill with
+  one was found, so neither the row's amount columns nor its counting is known beyond the
+  rule above that every row is counted and summed. It is read as a ``payment`` with
+  ``gateway_status`` REVOKED (amount 订单金额), which :mod:`mallkit.reconcile` reports as
+  a status mismatch.
+* 账务明细: a returned fee (收入 on a 收费 / 服务费 row) shares the 业务流水号 of its refund
+  row, and the fee is charged on the same bill as its payment; a fee whose trade is not on
+  the bill stays in ``other``.
+
 Examples
 --------
 >>> import pathlib, tempfile
@@ -190,7 +233,8 @@ def _ids(s: pd.Series, where: str, df: pd.DataFrame, what: str) -> pd.Series:
         line = int(df["source_line"].iloc[k])
         raise BillFormatError(
             f"{where}: line {line}: {what} {s.iloc[k]!r} is in scientific notation: the bill "
-            "was opened and re-saved by Excel, which destroys long IDs; download it again",
+            "was opened and re-saved by Excel (or comes from the WeChat Pay sandbox, which "
+            "writes IDs so), and the ID's digits are lost; download it again",
             path=where, line=line)
     return s.replace("", None)
 
