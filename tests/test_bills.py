@@ -234,6 +234,124 @@ def test_unreadable_path_is_a_bill_error(tmp_path):
         read_alipay_bill(tmp_path / "missing.csv.zip")
 
 
+
+# ----------------------------------------------------------------------- real public bills
+def test_real_alipay_trade_footer_counts_trade_and_refund_rows_apart():
+    """A Java test's Alipay 业务明细 of 2019-09-16 (AlipayGeneralPaymentHandlerTest.alipayBill,
+    quoted in the reference notes §1.1): 6 交易 rows of 0.01 and 4 退款 rows of -0.01.
+
+    Its ``#交易合计：6笔，商家实收共0.06元`` counts and sums the 交易 rows only, gross of the
+    refunds; ``#退款合计：4笔，商家实收退款共-0.04元`` the 退款 rows, negative. A tab
+    follows a money cell (商家红包消费金额 ``0.00\t``) as well as the IDs.
+    """
+    st = read_alipay_bill(DATA / "real_alipay_trade_20190916.csv")
+    assert st.attrs["bill"]["footer"] == {"交易笔数": 6, "交易商家实收": "0.06", "退款笔数": 4,
+                                          "退款商家实收": "-0.04"}
+    assert st["kind"].value_counts().to_dict() == {"payment": 6, "refund": 4}
+    assert st["amount_fen"].tolist() == [1, -1, 1, -1, 1, -1, 1, -1, 1, 1]
+    assert (st["fee_fen"] == 0).all()  # every 服务费 of the sample is 0.00
+    r = st[st["kind"] == "refund"]
+    assert r["refund_id"].tolist() == ["re_test_1568602607356", "re_test_1568604414433",
+                                       "re_test_1568614511552", "re_20190916150216125q8Lmiodp"]
+    assert (r["txn_id"].to_numpy() == st[st["kind"] == "payment"]["txn_id"].to_numpy()[:4]).all()
+
+
+def test_real_alipay_trade_fee_is_negative_on_a_payment():
+    """The 交易 row shown by www.gxitsky.com/2020/07/27/Business-07-ali-pay-bill/ (2020-07-22):
+    订单金额 1.00, 商家实收 1.00 although 支付宝红包 paid 0.96 (Alipay's money, not the
+    merchant's discount), 服务费 ``-0.01``: a charged fee is negative in the bill, so
+    fee_fen = -服务费 = 1. The page ends at the list-end marker; the footer was rebuilt.
+    """
+    st = read_alipay_bill(DATA / "real_alipay_trade_20200722.csv")
+    assert canon(st)[["kind", "amount_fen", "fee_fen", "settled_fen"]].values.tolist() == [
+        ["payment", 100, 1, 100]]
+
+
+def test_real_alipay_account_log_fee_rows_that_belong_to_no_trade_on_the_bill():
+    """Alipay account-log records of 2015-10-12 (Picky-cc/HopMall earth/src/test/resources/
+    test/test4AppArriveRecordService-in-earth.sql) laid out as 账务明细 columns.
+
+    The 收费 row of 19.38 carries the 业务流水号 and 商户订单号 of its payment (memo
+    服务费[<trade_no>]), but that payment is not among the records; the 收费 row of 25.00
+    (企业版转账到银行账户) has no 业务流水号. Neither is folded into the 在线支付 of 1650.00:
+    both are reported under ``other`` (25.00 + 19.38 = 44.38 yuan = 4438 fen). The records
+    are a selection, so the balance walk does not hold.
+    """
+    st = read_alipay_bill(DATA / "real_alipay_fund_20151012.csv")
+    assert canon(st)[["txn_id", "kind", "amount_fen", "fee_fen"]].values.tolist() == [
+        ["2015101200001000940062595431", "payment", 165000, 0]]
+    b = st.attrs["bill"]
+    assert b["other"] == [{"业务类型": "收费", "rows": 2, "income_fen": 0, "expense_fen": 4438}]
+    assert b["balance_walk_ok"] is False
+
+
+def test_real_wechat_legacy_all_bill_counts_refund_rows_and_sums_gross():
+    """A legacy ALL bill of 2018-05-07 returned by the WeChat Pay API, kept in a comment of
+    wuhai12138/MNAS src/main/java/com/summ/mnas/utils/WeixinUtil.java.
+
+    10 rows, one REFUND (退款金额 0.02, 总金额 0.00): 总交易单数 10 counts the refund row;
+    总交易额 2400.09 = 0.02 + 0.03 + 1000.00 + 400.00 + 4 x 0.01 + 1000.00 + 0.00 is the
+    payments' gross; 手续费总金额 14.40 = 6.00 + 2.40 + 6.00 (the 0.01-0.03 rows round to 0).
+    """
+    st = read_wechat_bill(DATA / "real_wechat_legacy_20180507.csv")
+    b = st.attrs["bill"]
+    assert b["layout"] == "wechat_legacy"
+    assert b["footer"] == {"总交易单数": 10, "总交易额": "2400.09", "总退款金额": "0.02",
+                           "总企业红包退款金额": "0.00", "手续费总金额": "14.40"}
+    pays, refs = st[st["kind"] == "payment"], st[st["kind"] == "refund"]
+    assert len(pays) == 9 and int(pays["amount_fen"].sum()) == 240009
+    assert refs[["merchant_order_id", "refund_id", "amount_fen", "settled_fen", "fee_fen"]
+                ].values.tolist() == [["152566112349603496538",
+                                       "484316432018050745594984851525661661", -2, -2, 0]]
+    assert int(st["fee_fen"].sum()) == 1440
+
+
+def test_real_wechat_sandbox_bill_with_ids_in_scientific_notation_is_refused(tmp_path):
+    """The WeChat sandbox's ALL bill of acceptance case 1005 (TheNorthMemory, "免充值产品测试验收
+    用例的wechatpay-axios-plugin教学帖", 2021-04-21) writes 微信订单号 as ``4.00123E+27``:
+    the digits are gone, so the bill is refused naming the line, not matched on a wrong ID.
+    """
+    with pytest.raises(BillFormatError, match=r"real_wechat_sandbox_20160504.csv: line 2: "
+                       r"微信订单号 '4.00123E\+27' is in scientific notation.*WeChat Pay "
+                       r"sandbox"):
+        read_wechat_bill(DATA / "real_wechat_sandbox_20160504.csv")
+    text = (DATA / "real_wechat_sandbox_20160504.csv").read_text(encoding="utf-8")
+    # With the IDs written out (made-up digits), the sandbox's other quirks read: two spaces
+    # in the time, no backtick before the first summary value (2 rows, 退款 0.01 + 0.01).
+    ok = text.replace("`4.00123E+27", "`4001232001201605015390231647").replace(
+        "`2.00123E+27", "`50000001232016050400001")
+    f = tmp_path / "sandbox.csv"
+    f.write_text(ok, encoding="utf-8")
+    st = read_wechat_bill(f)
+    assert st["occurred_at"].astype(str).tolist() == ["2016-05-04 02:18:18"] * 2
+    assert st["amount_fen"].tolist() == [-1, -1]
+    assert st.attrs["bill"]["footer"]["退款总金额"] == "0.02"
+
+
+def test_wechat_revoked_row_is_counted_and_read_as_a_revoked_payment(tmp_path):
+    """No public bill with a REVOKED row was found (see the module docstring). What the reader
+    does with one, on the fixture day's ALL bill with W2611110013's SUCCESS row turned
+    REVOKED: the row is still counted in 总交易单数 (4) and summed in 应结订单总金额
+    (357.90), and comes out as a ``payment`` with gateway_status REVOKED, which reconcile
+    reports as a status mismatch.
+    """
+    text = (DATA / "wechat_all_20261111.csv").read_text(encoding="utf-8")
+    f = tmp_path / "revoked.csv"
+    f.write_text(text.replace("`JSAPI,`SUCCESS,`CMB_CREDIT,`CNY,`250.00",
+                              "`JSAPI,`REVOKED,`CMB_CREDIT,`CNY,`250.00"), encoding="utf-8")
+    st = read_wechat_bill(f)
+    assert st.attrs["bill"]["footer"]["总交易单数"] == 4
+    row = st[st["gateway_status"] == "REVOKED"]
+    assert row[["merchant_order_id", "kind", "amount_fen"]].values.tolist() == [
+        ["W2611110013", "payment", 25000]]
+    o, r = the_mall()
+    o = o[o["payment_method"] == "wechat"]
+    rec = reconcile(o, r[r["order_id"] == "W2611110012"], st, start="2026-11-11",
+                    end="2026-11-11")
+    assert rec.exceptions[["class", "merchant_order_id"]].values.tolist() == [
+        ["status_mismatch", "W2611110013"]]
+
+
 # ----------------------------------------------------------------------- bills -> reconcile
 def the_mall():
     """Orders and refunds of the fixture day, a few seconds before each gateway row."""

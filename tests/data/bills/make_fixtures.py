@@ -219,6 +219,186 @@ WX_ALL_TEXT = "\r\n".join([WX_ALL, *WX_ROWS, WX_SUM,
     + "\r\n"
 
 
+# ------------------------------------------------------------------------ real samples
+# Bills copied from public sources, byte for byte where the source shows the bytes; the
+# tests state what each one proves. Amounts are the source's own.
+
+# Alipay 业务明细 of 2019-09-16 as a public Java test holds it (method alipayBill() of
+# com.payment.alipay.junit.AlipayGeneralPaymentHandlerTest, qdingnet; the reference notes
+# §1.1 quote it): 6 交易 and 4 退款 rows, 0.01 yuan each, every 服务费 0.00. Note the tab
+# after a *money* cell (商家红包消费金额 "0.00\t"), not only after IDs.
+QDING_HEAD = ALI_HEAD  # the same 25 columns
+_QS = "alipay_store\t,alipay_store\t,alipay\t,\t,*津水(602***@qq.com)\t"
+_QM = "0.00,0.00,0.00,0.00,0.00,,0.00\t,0.00"
+
+
+def _qding(txn, order, kind, name, created, done, amount, batch, store=_QS, memo="下单测试"):
+    return (f"{txn}\t,{order}\t,{kind}\t,{name},{created},{done},{store},{amount},{amount},"
+            f"{_QM},{batch}\t,0.00,0.00,{memo}")
+
+
+QDING_ROWS = [
+    _qding("2019091622001458860515315453", "service_1568601259302", "交易", "下单测试",
+           "2019-09-16 10:55:16", "2019-09-16 10:55:23", "0.01", ""),
+    _qding("2019091622001458860515315453", "service_1568601259302", "退款", "下单测试",
+           "2019-09-16 10:55:16", "2019-09-16 10:56:48", "-0.01", "re_test_1568602607356"),
+    _qding("2019091622001458860513822558", "service_1568603173853", "交易", "下单测试",
+           "2019-09-16 11:07:03", "2019-09-16 11:07:09", "0.01", ""),
+    _qding("2019091622001458860513822558", "service_1568603173853", "退款", "下单测试",
+           "2019-09-16 11:07:03", "2019-09-16 11:26:55", "-0.01", "re_test_1568604414433"),
+    _qding("2019091622001458860516395930", "service_1568613406000", "交易", "下单测试",
+           "2019-09-16 13:57:42", "2019-09-16 13:57:52", "0.01", ""),
+    _qding("2019091622001458860516395930", "service_1568613406000", "退款", "下单测试",
+           "2019-09-16 13:57:42", "2019-09-16 14:15:12", "-0.01", "re_test_1568614511552"),
+    _qding("2019091622001458860516993488", "qd_201909161455139634Sjad2vy", "交易",
+           "RPC_GENERAL接口测试", "2019-09-16 14:56:35", "2019-09-16 14:57:19", "0.01", "",
+           memo="RPC_GENERAL接口测试"),
+    _qding("2019091622001458860516993488", "qd_201909161455139634Sjad2vy", "退款",
+           "RPC_GENERAL接口测试", "2019-09-16 14:56:35", "2019-09-16 15:00:38", "-0.01",
+           "re_20190916150216125q8Lmiodp", memo="RPC_GENERAL接口测试"),
+    _qding("2019091622001465870515233238", "20190916165659224L3VUQRL9", "交易",
+           "千丁订单INSURANCE88100011909161658423172", "2019-09-16 16:58:56",
+           "2019-09-16 16:58:58", "0.01", "", store="\t,\t,\t,\t,*庚辰(182****01)\t", memo=""),
+    _qding("2019091622001458860517860493", "qd_201909161844073417CB0wPzR", "交易",
+           "RPC_GENERAL接口测试", "2019-09-16 18:43:06", "2019-09-16 18:43:34", "0.01", "",
+           memo="RPC_GENERAL接口测试"),
+]
+QDING_TEXT = "\n".join([
+    "#支付宝业务明细查询",
+    "#账号：[20880211096256330156]",
+    "#起始日期：[2019年09月16日 00:00:00]   终止日期：[2019年09月17日 00:00:00]",
+    "#-----------------------------------------业务明细列表----------------------------------------",
+    QDING_HEAD, *QDING_ROWS,
+    "#-----------------------------------------业务明细列表结束------------------------------------",
+    "#交易合计：6笔，商家实收共0.06元，商家优惠共0.00元",
+    "#退款合计：4笔，商家实收退款共-0.04元，商家优惠退款共0.00元",
+    "#导出时间：[2019年09月17日 05:46:49]",
+]) + "\n"
+
+# Alipay 业务明细 row of 2020-07-22 shown by www.gxitsky.com/2020/07/27/Business-07-ali-pay-bill/
+# (IDs masked with x by the author, tabs rendered there as spaces): a 交易 of 1.00 with a
+# 0.96 支付宝红包 (Alipay-funded: 商家实收 stays 1.00) and 服务费 -0.01, the only public
+# real row found with a non-zero 服务费: charged on a payment, it is negative. The page
+# cuts the file after the end marker, so the two footer lines are rebuilt from the row.
+GX_HEAD = QDING_HEAD.replace("（", "(").replace("）", ")")  # that export: half-width
+GX_TEXT = "\r\n".join([
+    "#支付宝业务明细查询",
+    "#账号：[208xxxxxxxxxxxx156]",
+    "#起始日期：[2020年07月22日 00:00:00]   终止日期：[2020年07月23日 00:00:00]",
+    "#-----------------------------------------业务明细列表----------------------------------------",
+    GX_HEAD,
+    "20200xxxxxxxxxxxxxx44491\t,411735xxxxxxxxxxxxxx720\t,交易\t,院内充值,2020-07-22 16:13:11,"
+    "2020-07-22 16:14:24,\t,\t,\t,\t,**佳(yan***@163.com)\t,1.00,1.00,0.96,0.00,0.00,0.00,0.00,"
+    "花呗mau生活费实体店红包,0.00\t,0.00,\t,-0.01,0.00,",
+    "#-----------------------------------------业务明细列表结束------------------------------------",
+    "#交易合计：1笔，商家实收共1.00元，商家优惠共0.00元",  # rebuilt (see above)
+    "#退款合计：0笔，商家实收退款共0.00元，商家优惠退款共0.00元",  # rebuilt (see above)
+]) + "\r\n"
+
+# WeChat Pay legacy ALL bill of 2018-05-07 (merchant 1488511392) as returned by the API,
+# kept in a code comment of wuhai12138/MNAS src/main/java/com/summ/mnas/utils/WeixinUtil.java:
+# 10 rows, one of them a REFUND. The refund row's 总金额 is 0.00, 总交易单数 (10) counts
+# it, and 总交易额 2400.09 is Σ总金额 of all rows = the gross of the 9 payments.
+MNAS_HEAD = ("交易时间,公众账号ID,商户号,子商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,"
+             "交易状态,付款银行,货币种类,总金额,企业红包金额,微信退款单号,商户退款单号,退款金额,"
+             "企业红包退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率")
+
+
+def _mnas(when, txn, order, user, kind, status, amount, refund, attach, fee,
+          body="家有官家--扫码充值"):
+    head = [when, "wx1024cb31dfbae7cc", "1488511392", "0", "", txn, order, user, kind, status,
+            "CFT", "CNY"]
+    if status == "REFUND":
+        mid = ["0.00", "0.00", *refund, "ORIGINAL", "SUCCESS"]
+    else:
+        mid = [amount, "0.00", "0", "0", "0.00", "0.00", "", ""]
+    return bt([*head, *mid, body, attach, fee, "0.60%"])
+
+
+MNAS_ROWS = [
+    _mnas("2018-05-07 10:54:45", "4200000113201805074559498485", "152566112349603496538",
+          "oOmPo0-gjIhFsT3WRFvL5l_iOtok", "NATIVE", "REFUND", "",
+          ("50000506642018050704485755976", "484316432018050745594984851525661661", "0.02",
+           "0.00"), "3496--32", "0.00000"),
+    _mnas("2018-05-07 10:45:37", "4200000113201805074559498485", "152566112349603496538",
+          "oOmPo0-gjIhFsT3WRFvL5l_iOtok", "NATIVE", "SUCCESS", "0.02", (), "3496--32",
+          "0.00000"),
+    _mnas("2018-05-07 10:50:09", "4200000120201805074525206991", "1525661389973034968085",
+          "oOmPo0-gjIhFsT3WRFvL5l_iOtok", "NATIVE", "SUCCESS", "0.03", (), "3496--32",
+          "0.00000"),
+    _mnas("2018-05-07 17:08:34", "4200000121201805074782619515", "050717082815022",
+          "oOmPo01XvctZOVPBB18wO0yrjVO4", "APP", "SUCCESS", "1000.00", (),
+          "2414-何嘉-13122828856-长寿路店", "6.00000", body="余额充值"),
+    _mnas("2018-05-07 09:15:36", "4200000124201805074008280074", "152565572473204622142",
+          "oOmPo0xSwKp0ThSMG5tyut3xW008", "NATIVE", "SUCCESS", "400.00", (), "4622--161",
+          "2.40000"),
+    _mnas("2018-05-07 09:27:25", "4200000126201805074357341528", "1525656429469008589548",
+          "oOmPo0zBBc6qttMNAKUv0muubK9Y", "NATIVE", "SUCCESS", "0.01", (), "858--34",
+          "0.00000"),
+    _mnas("2018-05-07 10:41:09", "4200000129201805074414966070", "1525660847944034968827",
+          "oOmPo0-gjIhFsT3WRFvL5l_iOtok", "NATIVE", "SUCCESS", "0.01", (), "3496--32",
+          "0.00000"),
+    _mnas("2018-05-07 09:28:27", "4200000129201805074505137945", "1525656496782046222532",
+          "oOmPo0xSwKp0ThSMG5tyut3xW008", "NATIVE", "SUCCESS", "0.01", (), "4622--161",
+          "0.00000"),
+    _mnas("2018-05-07 09:21:46", "4200000130201805074448612378", "1525656090484008234429",
+          "oOmPo0zBBc6qttMNAKUv0muubK9Y", "NATIVE", "SUCCESS", "0.01", (), "823--34",
+          "0.00000"),
+    _mnas("2018-05-07 10:38:47", "4200000132201805074503706681", "1525660710228010479040",
+          "oOmPo0yIRnnXO4TqobyqiTSDKHfQ", "NATIVE", "SUCCESS", "1000.00", (), "1047--144",
+          "6.00000"),
+]
+# \r\n: the MNAS parser strips "\r\n" from the API response.
+MNAS_TEXT = "\r\n".join([MNAS_HEAD, *MNAS_ROWS, WX_LEGACY_SUM,
+                         bt(["10", "2400.09", "0.02", "0.00", "14.40000"])]) + "\r\n"
+
+# WeChat Pay sandbox (仿真测试) ALL bill of case 1005, as printed in "免充值产品测试验收用例的
+# wechatpay-axios-plugin教学帖" (TheNorthMemory, 2021-04-21): the sandbox writes 微信订单号 /
+# 微信退款单号 in scientific notation itself (`4.00123E+27), puts two spaces in the time
+# and no backtick before the first summary value. Two of its rows, its summary cut to them.
+SANDBOX_TEXT = "\r\n".join([
+    WX_ALL.replace("特约商户号", "子商户号"),
+    "`2016-05-04  02:18:18,`wxf7c30a8258df4208,`10014843,`0,`harryma007,`4.00123E+27,"
+    "`autotest_20160501030456_45023,`oT2kauIMXH398DZBeJ4m22CuSDQ0,`NATIVE,`REFUND,`PAB_DEBIT,"
+    "`CNY,`0,`0,`2.00123E+27,`REF4001232001201605015390231647,`0.01,`0,`ORIGINAL,`PROCESSING,"
+    "`body中文测试,`attach中文测试,`0,`0.60%,`0,`0.01,`",
+    "`2016-05-04  02:18:18,`wxf7c30a8258df4208,`10014843,`0,`harryma007,`4.00123E+27,"
+    "`autotest_20160501060418_79156,`oT2kauIMXH398DZBeJ4m22CuSDQ0,`NATIVE,`REFUND,`PAB_DEBIT,"
+    "`CNY,`0,`0,`2.00123E+27,`REF4001232001201605015391766944,`0.01,`0,`ORIGINAL,`PROCESSING,"
+    "`body中文测试,`attach中文测试,`0,`0.60%,`0,`0.01,`",
+    WX_SUM, "2,`0,`0.02,`0,`0,`0,`0.02",
+]) + "\r\n"
+
+# Alipay account log (the 账务明细's source records) stored by Picky-cc/HopMall
+# earth/src/test/resources/test/test4AppArriveRecordService-in-earth.sql, as 账务明细 CSV
+# columns (账务流水号 = iw_account_log_id, 业务流水号 = trade_no, 业务类型 = trans_code_msg,
+# 备注 = memo): an 在线支付 of 1650.00; a 收费 row of 19.38 whose trade_no and
+# merchant_out_order_no are those of its payment (memo 服务费[<trade_no>], total_fee 1550.00
+# at rate 0.0125), that payment not being among the records; and a 收费 of 25.00 for
+# 企业版转账到银行账户 with no trade_no at all. Footer lines rebuilt from the rows.
+HOP_ROWS = [
+    fund_row("98372720192000", "", "20151012110070101500000000176283", "",
+             "2015-10-12 09:39:29", "0.00", "25.00", "22726.72", "收费",
+             "服务费[20151012110070101500000000176283]"),
+    fund_row("98372092965000", "2015101200001000860059999879",
+             "20151012075715653358723781560320", "订单", "2015-10-12 07:58:01", "0.00",
+             "19.38", "68924.22", "收费", "服务费[2015101200001000860059999879]"),
+    fund_row("98172826097941", "2015101200001000940062595431",
+             "20151012072517653350666284500992", "订单", "2015-10-12 07:25:30", "1650.00",
+             "0.00", "67414.23", "在线支付", " "),
+]
+HOP_TEXT = "\r\n".join([
+    "#支付宝账务明细查询",
+    "#账号：[20889112143230040156]",
+    "#起始日期：[2015年10月12日 00:00:00]   终止日期：[2015年10月13日 00:00:00]",
+    "#-----------------------------------------账务明细列表----------------------------------------",
+    FUND_HEAD, *HOP_ROWS,
+    "#-----------------------------------------账务明细列表结束------------------------------------",
+    "#支出合计：2笔，共44.38元",  # rebuilt: 25.00 + 19.38
+    "#收入合计：1笔，共1650.00元",  # rebuilt
+]) + "\r\n"
+
+
 def build() -> dict[str, bytes]:
     files = {}
     detail, summary = gbk(ali_detail()), gbk(ALI_SUMMARY)
@@ -301,6 +481,12 @@ def build() -> dict[str, bytes]:
     files["wechat_nobill.csv"] = b"No Bill Exist"
     files["wechat_truncated.csv"] = ("\r\n".join([WX_ALL, *WX_ROWS[:3]]) + "\r\n").encode()
     files["wechat_bad_summary.csv"] = WX_ALL_TEXT.replace("`4,`357.90", "`5,`357.90").encode()
+    # Real samples (see their comments above).
+    files["real_alipay_trade_20190916.csv"] = gbk(QDING_TEXT)
+    files["real_alipay_trade_20200722.csv"] = gbk(GX_TEXT)
+    files["real_alipay_fund_20151012.csv"] = gbk(HOP_TEXT)
+    files["real_wechat_legacy_20180507.csv"] = MNAS_TEXT.encode("utf-8")
+    files["real_wechat_sandbox_20160504.csv"] = SANDBOX_TEXT.encode("utf-8")
     return files
 
 
