@@ -9,7 +9,8 @@ public samples quoted there: Alipay 业务明细 / 账务明细 CSVs in GBK with
 footer lines, full-width ``（元）`` headers and a tab after each ID, zipped together with
 a 汇总 member; WeChat Pay 交易账单 with a backtick before every value and the summary
 title and values as the last two lines. Every figure below was worked out by hand; the
-comments give the arithmetic.
+comments give the arithmetic. The ``real_*`` files are bills copied from public sources
+(see "real samples" below; each comment names its source and what was rebuilt).
 
 One small day, 2026-11-11, of the own-site mall:
 
