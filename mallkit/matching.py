@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mallkit.errors import ReconciliationError
+from mallkit.ids import large_text as _arrow
+from mallkit.ids import lookup as _lookup
 from mallkit.money import fen_at_rate
 
 __all__ = ["BUCKETS", "CLASSES", "FAILED_GATEWAY_STATUSES", "expected_fee"]
@@ -47,33 +49,6 @@ _B = {b: i for i, b in enumerate(BUCKETS)}
 
 
 # ------------------------------------------------------------------------- ids and fees
-def _arrow(s: pd.Series) -> pa.Array:
-    a = pa.array(s, from_pandas=True)
-    if isinstance(a, pa.ChunkedArray):
-        a = a.combine_chunks()
-    if a.type != pa.large_string():
-        a = a.cast(pa.large_string())
-    return a
-
-
-def _lookup(values: pd.Series | list[pd.Series], keys: pd.Series) -> Any:
-    """Position of each value among unique ``keys``; -1 where absent or missing.
-
-    A list of Series is looked up in one pass (one list of arrays back): building the hash
-    table of millions of string keys is most of the cost, so it is built once.
-    """
-    parts = values if isinstance(values, list) else [values]
-    n = [len(v) for v in parts]
-    if not sum(n) or not len(keys):
-        out = [np.full(k, -1, dtype=np.int64) for k in n]
-    else:
-        chunks = pa.chunked_array([_arrow(v) for v in parts], type=pa.large_string())
-        pos = pc.index_in(chunks, value_set=_arrow(keys), skip_nulls=True)
-        pos = pos.fill_null(-1).to_numpy().astype(np.int64)
-        out = np.split(pos, np.cumsum(n)[:-1])
-    return out if isinstance(values, list) else out[0]
-
-
 def _take(parts: list[tuple[int, pd.Series]], idx: np.ndarray) -> pd.Series:
     """Strings at global positions ``idx`` of parts laid end to end (offset, Series); null
     where ``idx`` is -1 or falls in no part. One Arrow ``take`` per part that is hit."""

@@ -53,7 +53,8 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -102,8 +103,34 @@ POOL_COLUMNS = ("side", "provider", "kind", "merchant_order_id", "refund_id", "t
 
 
 @dataclass(frozen=True)
+class _RowArrays:
+    """What :attr:`Reconciliation.items` and :attr:`Reconciliation.matched` are built from:
+    the placed rows of both sides as flat arrays (10 M rows at scale), the pairs and the
+    id columns (Series of the validated inputs: copy-on-write keeps them as passed)."""
+
+    L: dict
+    S: dict
+    pl: dict
+    ps: dict
+    P: dict
+    exp_fee: np.ndarray
+    prov_cats: list
+    day_ts: np.ndarray
+
+
+_L_KEEP = ("n", "kind", "at", "amount", "src", "row", "prov", "order_parts", "refund_parts")
+_S_KEEP = (*_L_KEEP, "fee", "txn_parts")
+_X_KEEP = ("b", "pair", "day", "pool_in")
+
+
+@dataclass(frozen=True)
 class Reconciliation:
     """The result of :func:`reconcile`: every row accounted for, to the fen.
+
+    ``exceptions``, ``pool`` and ``summary`` (with the tie-out already checked) are
+    computed by :func:`reconcile`; the two per-row tables ``items`` and ``matched`` (as
+    long as the inputs: 10 M rows for a month of 5 M orders) are built from the placed
+    rows on first access and then kept.
 
     Attributes
     ----------
@@ -136,13 +163,22 @@ class Reconciliation:
         The batch: whole days ``start`` … ``end`` inclusive.
     """
 
-    items: pd.DataFrame
-    matched: pd.DataFrame
     exceptions: pd.DataFrame
     pool: pd.DataFrame
     summary: pd.DataFrame
     start: pd.Timestamp
     end: pd.Timestamp
+    _rows: _RowArrays = field(repr=False, compare=False)
+
+    @cached_property
+    def items(self) -> pd.DataFrame:
+        """Every input row and its bucket (see the class docstring); built on first use."""
+        return _items(self._rows)
+
+    @cached_property
+    def matched(self) -> pd.DataFrame:
+        """The matched pairs, in bill order (see the class docstring); built on first use."""
+        return _matched(self._rows)
 
     @property
     def totals(self) -> pd.DataFrame:
@@ -394,44 +430,70 @@ def _place(L, S, P, cls, *, start, cutoff, window, max_age) -> dict:
 def _assemble(L, S, P, X, *, orders, refunds, statements, prov_cats, providers,
               start, end, cutoff, exp_fee) -> Reconciliation:
     pl, ps = X["L"], X["S"]
-    nL, nS = L["n"], S["n"]
     days = pd.date_range(start, end, freq="D", unit="us")
     day_ts = np.r_[days.to_numpy(), np.datetime64("NaT", "us")]
-    prov = np.r_[L["prov"], S["prov"]]
-    bucket = np.r_[pl["b"], ps["b"]]
-    # Columns of 10 M rows: fill preallocated arrays rather than concatenate temporaries.
-    day = np.empty(nL + nS, day_ts.dtype)
-    np.take(day_ts, pl["day"], out=day[:nL], mode="wrap")  # -1 -> NaT (last)
-    np.take(day_ts, ps["day"], out=day[nL:], mode="wrap")
-    fee = np.zeros(nL + nS, np.int64)
-    fee[nL:] = S["fee"]
-    pair = np.concatenate([pl["pair"], ps["pair"]])
+    if ((pl["b"][pl["in"] & L["expected"]] == _B["outside"]).any()
+            or (ps["b"][ps["in"]] == _B["outside"]).any()):
+        raise ReconciliationError("reconcile: internal error: a row of the batch has no bucket")
+    exceptions = _exceptions(L, S, X, exp_fee, day_ts, orders, prov_cats, L["n"])
+    pool_out = _pool_out(L, S, X, end, cutoff, prov_cats)
+    summary = _summary(L, S, X, P, exceptions, providers, days, L["n"])
+    bad = summary[~(summary["ledger_ties"] & summary["statement_ties"])]
+    if len(bad):
+        raise ReconciliationError(
+            f"reconcile: internal error: tie-out fails for {len(bad)} provider-day(s), e.g. "
+            f"{bad.iloc[0][['provider', 'day']].tolist()}")
+    rows = _RowArrays(
+        L={k: L[k] for k in _L_KEEP}, S={k: S[k] for k in _S_KEEP},
+        pl={k: pl[k] for k in _X_KEEP}, ps={k: ps[k] for k in _X_KEEP},
+        P={k: P[k] for k in ("l", "s", "pass")}, exp_fee=exp_fee, prov_cats=prov_cats,
+        day_ts=day_ts)
+    return Reconciliation(exceptions=exceptions, pool=pool_out, summary=summary, start=start,
+                          end=end, _rows=rows)
+
+
+def _items(r: _RowArrays) -> pd.DataFrame:
+    """``Reconciliation.items``: both sides laid end to end, ledger first."""
+    L, S, pl, ps = r.L, r.S, r.pl, r.ps
+    nL, nS = L["n"], S["n"]
+
+    def both(a, b, dtype):  # one preallocated column instead of np.r_ temporaries
+        out = np.empty(nL + nS, dtype)
+        out[:nL], out[nL:] = a, b
+        return out
+
+    day = np.empty(nL + nS, r.day_ts.dtype)
+    np.take(r.day_ts, pl["day"], out=day[:nL], mode="wrap")  # -1 -> NaT (last)
+    np.take(r.day_ts, ps["day"], out=day[nL:], mode="wrap")
+    pair = both(pl["pair"], ps["pair"], np.int64)
     lpair = pair[:nL]
     lpair[lpair >= 0] += nL
-    if (bucket[np.r_[pl["in"] & L["expected"], ps["in"]]] == _B["outside"]).any():
-        raise ReconciliationError("reconcile: internal error: a row of the batch has no bucket")
-    items = pd.DataFrame({
-        "side": pd.Categorical.from_codes(np.r_[np.zeros(nL, np.int8), np.ones(nS, np.int8)],
-                                          ["ledger", "statement"]),
-        "source": pd.Categorical.from_codes(np.r_[L["src"], S["src"]],
+    return pd.DataFrame({
+        "side": pd.Categorical.from_codes(both(0, 1, np.int8), ["ledger", "statement"]),
+        "source": pd.Categorical.from_codes(both(L["src"], S["src"], np.int8),
                                             ["orders", "refunds", "statements", "pool"]),
-        "row": np.r_[L["row"], S["row"]],
-        "provider": pd.Categorical.from_codes(prov, prov_cats),
-        "kind": pd.Categorical.from_codes(np.r_[L["kind"], S["kind"]], list(_KINDS)),
-        "at": np.r_[L["at"], S["at"]],
+        "row": both(L["row"], S["row"], np.int64),
+        "provider": pd.Categorical.from_codes(both(L["prov"], S["prov"], np.int64),
+                                              r.prov_cats),
+        "kind": pd.Categorical.from_codes(both(L["kind"], S["kind"], np.int8), list(_KINDS)),
+        "at": both(L["at"], S["at"], "M8[us]"),
         "day": day,
-        "amount_fen": np.r_[L["amount"], S["amount"]],
-        "fee_fen": fee,
-        "bucket": pd.Categorical.from_codes(bucket, list(BUCKETS)),
+        "amount_fen": both(L["amount"], S["amount"], np.int64),
+        "fee_fen": both(0, S["fee"], np.int64),
+        "bucket": pd.Categorical.from_codes(both(pl["b"], ps["b"], np.int8), list(BUCKETS)),
         "pair": pair,
-        "pool_in": np.r_[pl["pool_in"], ps["pool_in"]],
+        "pool_in": both(pl["pool_in"], ps["pool_in"], bool),
     }, copy=False)  # fresh arrays: no need to copy them into blocks
-    # matched pairs
+
+
+def _matched(r: _RowArrays) -> pd.DataFrame:
+    """``Reconciliation.matched``: the pairs in bucket ``matched``, in bill order."""
+    L, S, pl, ps, P = r.L, r.S, r.pl, r.ps, r.P
     mk = np.flatnonzero(ps["b"][P["s"]] == _B["matched"])
     ml, ms = P["l"][mk], P["s"][mk]
     kp, mkind = P["pass"][mk] == 0, S["kind"][ms]
-    matched = pd.DataFrame({
-        "provider": pd.Categorical.from_codes(S["prov"][ms], prov_cats),
+    return pd.DataFrame({
+        "provider": pd.Categorical.from_codes(S["prov"][ms], r.prov_cats),
         "kind": pd.Categorical.from_codes(S["kind"][ms], list(_KINDS)),
         # A key-pass pair carries the same id on both sides: read it from the bill, in bill
         # order (a sequential take is several times faster than a random one).
@@ -445,22 +507,12 @@ def _assemble(L, S, P, X, *, orders, refunds, statements, prov_cats, providers,
         "ledger_at": (lat := L["at"][ml]), "statement_at": (sat := S["at"][ms]),
         "ledger_fen": (lam := L["amount"][ml]), "statement_fen": (sam := S["amount"][ms]),
         "diff_fen": sam - lam,
-        "fee_fen": S["fee"][ms], "expected_fee_fen": exp_fee[ms],
+        "fee_fen": S["fee"][ms], "expected_fee_fen": r.exp_fee[ms],
         "pass": pd.Categorical.from_codes(P["pass"][mk], ["key", "order_amount", "amount_time"]),
         "cross_day": lat.astype("M8[D]") != sat.astype("M8[D]"),
         "pool_in": pl["pool_in"][ml] | ps["pool_in"][ms],
-        "day": day_ts[ps["day"][ms]],
+        "day": r.day_ts[ps["day"][ms]],
     }, copy=False)
-    exceptions = _exceptions(L, S, X, exp_fee, day_ts, orders, prov_cats, nL)
-    pool_out = _pool_out(L, S, X, end, cutoff, prov_cats)
-    summary = _summary(L, S, X, P, exceptions, providers, days, nL)
-    bad = summary[~(summary["ledger_ties"] & summary["statement_ties"])]
-    if len(bad):
-        raise ReconciliationError(
-            f"reconcile: internal error: tie-out fails for {len(bad)} provider-day(s), e.g. "
-            f"{bad.iloc[0][['provider', 'day']].tolist()}")
-    return Reconciliation(items=items, matched=matched, exceptions=exceptions, pool=pool_out,
-                          summary=summary, start=start, end=end)
 
 
 def _get(a: np.ndarray, idx: np.ndarray, fill: Any = 0) -> np.ndarray:

@@ -40,14 +40,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-try:  # pyarrow (a mallkit dependency) probes Arrow-backed text ids without Python objects
-    import pyarrow as pa
-    import pyarrow.compute as pc
-except ImportError:  # pragma: no cover
-    pa = pc = None
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mallkit.errors import MissingColumnsError, PeriodError, RFMError, SchemaError
+from mallkit.ids import arrow_text as _arrow
+from mallkit.ids import digit_ids as _digit_ids
 from mallkit.schema import ORDER_STATUSES, PAID_STATUSES
 
 # The public names of mallkit.segments, re-exported lazily by __getattr__ at the end.
@@ -202,51 +200,6 @@ def _as_of(as_of: Any) -> tuple[pd.Timestamp, np.datetime64]:
     day = ts.normalize()
     end = day + pd.Timedelta(days=1) if ts == day else ts + pd.Timedelta(microseconds=1)
     return day, np.datetime64(end.as_unit("us").to_datetime64(), "us")
-
-
-def _arrow(s: pd.Series):
-    """The Arrow array behind an Arrow-backed text column, else None."""
-    get = getattr(s.array, "__arrow_array__", None)
-    return get() if get is not None and pa is not None and isinstance(s.dtype, pd.StringDtype) \
-        else None
-
-
-def _digit_ids(arr, fmt: tuple[str, int] | None = None) -> tuple[np.ndarray, str, int] | None:
-    """(int64, prefix, width) of Arrow text ids made of one fixed prefix and fixed-width
-    digits ("C001398"), else None; ``fmt=(prefix, width)`` requires that format.
-
-    Same prefix and same width make the map to integers one-to-one and order-preserving,
-    and integers hash several times faster than text (20 M ids: ~1 s instead of ~5 s).
-    """
-    if arr is None or not len(arr) or arr.null_count:
-        return None
-    first = arr[0].as_py()
-    prefix = first.rstrip("0123456789")
-    width = len(first) - len(prefix)
-    if not 1 <= width <= 18 or (fmt is not None and fmt != (prefix, width)):
-        return None
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type not in (pa.string(), pa.large_string()):
-        return None
-    # Read the Arrow buffers as an (n, bytes) matrix: no per-id strings are made
-    otype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offs = np.frombuffer(arr.buffers()[1], dtype=otype, count=len(arr) + 1,
-                         offset=arr.offset * otype().itemsize)
-    pre, nbytes = prefix.encode(), len(first.encode())
-    if not (np.diff(offs) == nbytes).all():
-        return None
-    mat = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offs[0]:offs[-1]].reshape(-1, nbytes)
-    if pre and not (mat[:, :len(pre)] == np.frombuffer(pre, dtype=np.uint8)).all():
-        return None
-    out = np.zeros(len(arr), dtype=np.int64)
-    for j in range(len(pre), nbytes):  # Horner over the digit columns (at most 18)
-        digit = mat[:, j] - np.uint8(48)  # bytes below "0" wrap around above 9
-        if (digit > 9).any():
-            return None
-        out *= 10
-        out += digit
-    return out, prefix, width
 
 
 def _codes(s: pd.Series, num: tuple[np.ndarray, str, int] | None

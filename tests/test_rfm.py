@@ -651,7 +651,8 @@ def test_fast_digit_id_path_equals_the_general_path(n, n_cust, seed, shuffle, wi
                                 "refunded_at": orders["paid_at"].to_numpy()[pick]
                                 + np.timedelta64(3600, "s"),
                                 "amount_fen": rng.integers(1, 3000, k)})
-    from mallkit.rfm import _arrow, _digit_ids
+    from mallkit.ids import arrow_text as _arrow
+    from mallkit.ids import digit_ids as _digit_ids
 
     fast_orders = orders.astype({"order_id": "str", "customer_id": "str"})
     assert _digit_ids(_arrow(fast_orders["order_id"])) is not None  # the fast path is taken
