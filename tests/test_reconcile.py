@@ -427,6 +427,23 @@ def test_rerun_is_idempotent(mall):
     pd.testing.assert_frame_equal(a.pool, c.pool)
 
 
+def test_per_row_tables_are_built_later_from_the_inputs_as_passed():
+    """items and matched are built on first access: editing the caller's frames after
+    reconcile returns must not change them (copy-on-write keeps the id columns as passed),
+    and a second access returns the same table."""
+    o = orders([pay("W1", 10000, 0), pay("W2", 5000, 5)])
+    s = statements([("alipay", "T1", "W1", None, 10000, 1, None),
+                    ("alipay", "T2", "W2", None, 5000, 6, None)])
+    res = reconcile(o, NO_REFUNDS, s, **DAY)
+    o.loc[0, "order_id"] = "EDITED"
+    s.loc[1, "txn_id"] = "EDITED"
+    s.loc[0, "amount_fen"] = 1
+    assert res.matched["merchant_order_id"].tolist() == ["W1", "W2"]
+    assert res.matched["txn_id"].tolist() == ["T1", "T2"]
+    assert res.items["amount_fen"].tolist() == [10000, 5000, 10000, 5000]
+    assert res.items is res.items and res.matched is res.matched
+
+
 # ----------------------------------------------------------------------- errors
 def test_bad_arguments_raise_clear_errors():
     o = orders([pay("W1", 10000, 0)])
