@@ -118,6 +118,7 @@ class _RowArrays:
     day_ts: np.ndarray
 
 
+_US_DAY = 86_400_000_000  # microseconds in a day (``at`` is datetime64[us])
 _L_KEEP = ("n", "kind", "at", "amount", "src", "row", "prov", "order_parts", "refund_parts")
 _S_KEEP = (*_L_KEEP, "fee", "txn_parts")
 _X_KEEP = ("b", "pair", "day", "pool_in")
@@ -509,7 +510,8 @@ def _matched(r: _RowArrays) -> pd.DataFrame:
         "diff_fen": sam - lam,
         "fee_fen": S["fee"][ms], "expected_fee_fen": r.exp_fee[ms],
         "pass": pd.Categorical.from_codes(P["pass"][mk], ["key", "order_amount", "amount_time"]),
-        "cross_day": lat.astype("M8[D]") != sat.astype("M8[D]"),
+        # calendar days as integers (microseconds // day): no datetime casts of 5 M rows
+        "cross_day": lat.view(np.int64) // _US_DAY != sat.view(np.int64) // _US_DAY,
         "pool_in": pl["pool_in"][ml] | ps["pool_in"][ms],
         "day": r.day_ts[ps["day"][ms]],
     }, copy=False)
