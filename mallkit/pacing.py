@@ -138,6 +138,7 @@ def pacing(
     min_days: int = _MIN_DAYS,
     fit_days: int = 365,
     poor_fit_sd: float = 0.35,
+    missing_keys: str = "raise",
     date_col: str = "date",
     value_col: str = "gmv_fen",
 ) -> PaceReport:
@@ -178,7 +179,8 @@ def pacing(
         ``"total"`` (key ``"all"``) or a column of ``actuals`` (``"channel"``, key
         ``"web"``); several columns join with ``/`` (``"channel/category"``,
         ``"web/母婴"``), as :func:`~mallkit.targets.to_targets` writes them. A key found
-        nowhere in ``actuals`` (e.g. ``"Tmall"`` for ``"tmall"``) is a SchemaError.
+        nowhere in ``actuals`` (e.g. ``"Tmall"`` for ``"tmall"``) is a SchemaError unless
+        ``missing_keys="zero"``.
     as_of : date-like
         The report date.
     weights : DataFrame, optional
@@ -206,6 +208,11 @@ def pacing(
         Days of history the model is fitted on.
     poor_fit_sd : float
         Flag ``poor_fit`` when the model's in-sample residual sd (log scale) exceeds it.
+    missing_keys : {"raise", "zero"}, default "raise"
+        A target line whose key is nowhere in ``actuals``: ``"raise"`` (a typo guard) or
+        ``"zero"`` (a line with no sales yet, e.g. a shop opening this month: actual 0,
+        flat weights, no model, flag ``no_actuals``), for scheduled reports that must
+        not stop on it.
 
     Returns
     -------
@@ -213,7 +220,8 @@ def pacing(
         ``summary`` with the columns of the table above and ``period, level, key, start,
         end, days, elapsed_days, actual_fen, target_fen, expected_to_date_fen,
         remaining_fen, weights_source, resid_sd, flags`` (``;``-joined: not_started,
-        closed, early_period (d < 3), incomplete_actuals (the actuals start after the
+        closed, early_period (d < 3), no_actuals (the key is nowhere in the actuals),
+        incomplete_actuals (the actuals start after the
         period's start or end before the cutoff: the missing days count as zero),
         short_history, poor_fit, not_converged, unseen_events (remaining event days with
         no past occurrence), flat_weights); and
@@ -242,9 +250,15 @@ def pacing(
     cutoff = today if include_as_of else today - _DAY
     key_cols = [c for c in actuals.columns if c not in (date_col, value_col)] \
         if isinstance(actuals, pd.DataFrame) else []
+    if missing_keys not in ("raise", "zero"):
+        raise SchemaError(f"pacing: missing_keys must be 'raise' or 'zero', got {missing_keys!r}")
     act = _history(actuals, key_cols, date_col, value_col, "actuals", clip=False)
+    unseen = set()
     for r in tg.itertuples(index=False):  # a few target lines
-        _check_line(act, r.level, r.key, r.period)
+        if missing_keys == "raise":
+            _check_line(act, r.level, r.key, r.period)
+        elif r.level != "total" and not _line_mask(act, r.level, r.key, "actuals").any():
+            unseen.add((r.level, r.key))
     if isinstance(weights, pd.DataFrame) and {"start", "end"} <= set(weights.columns):
         span = pd.to_datetime(weights["end"]) != pd.to_datetime(weights["start"])
         if span.any():  # a monthly plan would put the whole month's weight on its 1st day
@@ -275,7 +289,7 @@ def pacing(
                                    min_days)
         pos = cal.pos(p.dates)
         fit, _ = fits["all"]
-        flags = []
+        flags = ["no_actuals"] if (r.level, r.key) in unseen else []
         src = "flat" if fit is None else "profile"
         if weights is not None:
             wk = weights.rename(columns={"start": "date"}) if "date" not in weights else weights

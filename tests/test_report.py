@@ -266,6 +266,21 @@ def test_a_mall_without_optional_tables_gets_a_report_with_those_sections_skippe
     assert not (tmp_path / "out2").exists() or not list((tmp_path / "out2").rglob("*.html"))
 
 
+def test_a_target_for_a_shop_with_no_sales_yet_does_not_stop_the_report(mall_dir, tmp_path):
+    # A Kuaishou shop opening later in November has its target in the file before its
+    # first order: the scheduled report still runs and shows the line at 0, flagged.
+    mall = read_mall(mall_dir)
+    tg = pd.concat([mall["targets"], pd.DataFrame({
+        "period": ["2025-11"], "level": ["channel"], "key": ["kuaishou"],
+        "target_fen": [5_000_000]})], ignore_index=True)
+    sub = tmp_path / "mall"
+    write_mall({**mall, "targets": tg}, sub)
+    res = run_report("weekly", params={"period": "2025-W46", "data_dir": str(sub)},
+                     out_dir=tmp_path / "out")
+    html = res.html.read_text()
+    assert "kuaishou" in html and "no_actuals" in html
+
+
 def test_targets_that_do_not_cover_the_period_skip_the_section(monkeypatch):
     # The issue's own example: `--period 2025-W46` on a sample mall whose targets are for
     # 2026 only. The pace section must say so instead of failing the whole report.

@@ -653,6 +653,28 @@ def test_target_key_missing_from_actuals_is_an_error():
     assert s["actual_fen"] == 10_000
 
 
+def test_new_line_without_sales_paces_at_zero_when_asked():
+    # A Douyin shop opening in November has a target but no sales yet: the scheduled
+    # report passes missing_keys="zero" and gets the line at 0 with the no_actuals flag
+    # (expected values by hand: actual 0 of 10,000 fen, nothing to fit, flat weights), the
+    # other lines as before.
+    days = pd.date_range("2026-09-01", "2026-11-10")
+    act = pd.DataFrame({"date": days, "channel": "web", "gmv_fen": 1000})
+    tg = pd.DataFrame({"period": ["2026-11"] * 2, "level": ["channel"] * 2,
+                       "key": ["web", "douyin"], "target_fen": [20_000, 10_000]})
+    with pytest.raises(SchemaError, match="key 'douyin' of level 'channel'"):
+        pacing(act, tg, as_of="2026-11-11", model=None)
+    s = pacing(act, tg, as_of="2026-11-11", model=None, missing_keys="zero").summary
+    new = s.set_index("key").loc["douyin"]
+    assert new["actual_fen"] == 0 and new["achievement"] == 0
+    assert new["remaining_fen"] == 10_000 and new["required_daily_flat_fen"] == 500  # 10,000/20
+    assert set(new["flags"].split(";")) >= {"no_actuals", "flat_weights"}
+    web = s.set_index("key").loc["web"]
+    assert web["actual_fen"] == 10_000 and "no_actuals" not in web["flags"]
+    with pytest.raises(SchemaError, match="missing_keys must be 'raise' or 'zero'"):
+        pacing(act, tg, as_of="2026-11-11", model=None, missing_keys="skip")
+
+
 def test_pacing_flags_poor_fit_and_bad_input():
     act = synthetic("2025-01-01", "2026-03-15", noise=0.7, seed=3)
     tg = pd.DataFrame({"period": ["2026-03"], "level": ["total"], "key": ["all"],
