@@ -137,6 +137,7 @@ def finance_pack(rec: Any, /, *, files: list[pd.DataFrame] | None = None) -> dic
     for cls, sheet in _SHEETS.items():
         x = e[e["class"] == cls]
         pack[sheet] = pd.DataFrame({
+            "异常编号": x["exception_id"],  # stable across re-runs: notes can follow it
             "渠道": x["provider"], "类型": x["kind"].map(_KIND_CN),
             "商户订单号": x["merchant_order_id"].fillna(""), "退款单号": x["refund_id"].fillna(""),
             "渠道交易号": x["txn_id"].fillna(""), "平台时间": _t(x["ledger_at"]),
@@ -145,7 +146,8 @@ def finance_pack(rec: Any, /, *, files: list[pd.DataFrame] | None = None) -> dic
             "手续费": _y(x["fee_fen"]), "合同手续费": _y(x["expected_fee_fen"]),
             "手续费差额": _y(x["fee_diff_fen"]), "日期": x["day"].dt.strftime("%Y-%m-%d"),
             "超期升级": x["escalated"].map({True: "是", False: "否"}), "说明": x["note"],
-            "处理依据": "", "处理状态": "未处理",
+            # for the clerk to fill in (以平台为准 / 以渠道为准, 已处理, who, when)
+            "处理依据": "", "处理状态": "未处理", "处理人": "", "处理时间": "",
         }).reset_index(drop=True)
     p = rec.pool
     pack["跨期挂账"] = pd.DataFrame({

@@ -151,7 +151,8 @@ class Reconciliation:
         (key / order_amount / amount_time), ``cross_day`` (the sides fall on different
         days), ``pool_in``, ``day``.
     exceptions : DataFrame
-        One row per exception (a pair counts once): ``class``, ids, ``ledger_fen``,
+        One row per exception (a pair counts once): ``exception_id`` (stable across
+        re-runs: a hash of the class, ids and times), ``class``, ids, ``ledger_fen``,
         ``statement_fen``, ``diff_fen`` (statement − ledger), fees, ``day``,
         ``escalated`` (aged out of the pool) and a ``note`` in words.
     pool : DataFrame
@@ -565,7 +566,24 @@ def _exceptions(L, S, X, exp_fee, day_ts, orders, prov_cats, nL) -> pd.DataFrame
     e["class"] = pd.Categorical(e["class"], categories=list(CLASSES))
     e = e.sort_values(["class", "provider", "day", "statement_at", "ledger_at"], kind="stable")
     e["class"] = e["class"].astype("str")
+    e.insert(0, "exception_id", _exception_ids(e))
     return e.reset_index(drop=True)
+
+
+_ID_COLS = ["class", "provider", "kind", "merchant_order_id", "refund_id", "txn_id",
+            "statement_order_id", "ledger_at", "statement_at"]
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _exception_ids(e: pd.DataFrame) -> np.ndarray:
+    """A stable 16-hex-digit id per exception: a hash of its class, ids and both times
+    (not of the batch or the amounts), so the same difference keeps its id when a day is
+    re-run or seen again in a month's run, and finance's notes on it can follow it."""
+    if not len(e):
+        return np.zeros(0, dtype="<U16")
+    h = pd.util.hash_pandas_object(e[_ID_COLS].astype({"class": "str"}), index=False)
+    nibbles = (h.to_numpy()[:, None] >> np.arange(60, -1, -4, dtype=np.uint64)) & np.uint64(15)
+    return _HEX[nibbles.astype(np.intp)].view("S16").ravel().astype("U16")
 
 
 def _notes(e: pd.DataFrame, L, orders, e_l) -> pd.Series:

@@ -415,6 +415,8 @@ def test_pack_lists_exceptions_with_ids_as_text(tmp_path):
     sheet = finance_pack(rec)["平台漏单"]
     assert sheet[["渠道交易号", "渠道金额", "处理状态"]].values.tolist() == [
         [TXN2, "59.90", "未处理"]]
+    assert sheet.loc[0, "异常编号"] == rec.exceptions.loc[0, "exception_id"]
+    assert list(sheet.columns[-4:]) == ["处理依据", "处理状态", "处理人", "处理时间"]
     write_finance_pack(finance_pack(rec), tmp_path, format="csv")
     back = pd.read_csv(tmp_path / "03_平台漏单.csv", dtype=str, encoding="utf-8-sig")
     assert back.loc[0, "渠道交易号"] == TXN2  # all 28 digits

@@ -444,6 +444,22 @@ def test_per_row_tables_are_built_later_from_the_inputs_as_passed():
     assert res.items is res.items and res.matched is res.matched
 
 
+def test_exception_ids_are_unique_and_follow_a_difference_across_runs(mall, rec):
+    """Finance annotates exceptions by id: the id of a difference must be the same in the
+    month's run and in the run of its own day, and never shared by two differences."""
+    ids = rec.exceptions["exception_id"]
+    assert ids.is_unique and ids.str.fullmatch(r"[0-9a-f]{16}").all()
+    o, r, s = mall["orders"], mall["refunds"], mall["statements"]
+    mid = rec.exceptions[(rec.exceptions["day"].dt.day.between(5, 25))]
+    for day, want in mid.groupby("day"):
+        d = str(day.date())
+        one = reconcile(o, r, s, start=d, end=d).exceptions
+        got = one.set_index("exception_id").loc[want["exception_id"]]
+        # the same rows: same class and the same ids on both sides
+        for col in ("class", "merchant_order_id", "txn_id", "ledger_fen", "statement_fen"):
+            assert got[col].tolist() == want[col].tolist(), (d, col)
+
+
 # ----------------------------------------------------------------------- errors
 def test_bad_arguments_raise_clear_errors():
     o = orders([pay("W1", 10000, 0)])
