@@ -82,7 +82,7 @@ from mallkit.matching import (
     FAILED_GATEWAY_STATUSES as FAILED_GATEWAY_STATUSES,  # re-exported (public name)
 )
 from mallkit.money import fen_to_yuan
-from mallkit.schema import validate
+from mallkit.schema import Column, Table, validate
 
 __all__ = [
     "BUCKETS",
@@ -222,13 +222,29 @@ def _check_pool(pool: pd.DataFrame) -> pd.DataFrame:
             f"reconcile: pool is missing column(s) {', '.join(missing)}; columns present: "
             f"{', '.join(present) or '(none)'} (pass the .pool of an earlier Reconciliation)",
             table="pool", column=missing[0], missing=missing, present=present)
-    bad = ~pool["side"].isin(["ledger", "statement"]) | ~pool["kind"].isin(list(_KINDS))
-    if bad.any():
-        raise ReconciliationError(
-            f"reconcile: pool column 'side'/'kind' must be ledger|statement / payment|refund; "
-            f"bad rows at index {list(pool.index[bad.to_numpy()][:5])}")
-    return pool.astype({"at": "datetime64[us]", "since": "datetime64[us]",
-                        "amount_fen": "int64", "fee_fen": "int64"})
+    # Ids read back from CSV come as numbers: exact integers are turned back into text, a
+    # float id (digits lost) is refused, as for the canonical tables.
+    return validate(pool, _POOL_TABLE)
+
+
+#: A carry-forward pool as :func:`reconcile` accepts it back (``POOL_COLUMNS``).
+_POOL_TABLE = Table(
+    "pool",
+    (
+        Column("side", "str", choices=("ledger", "statement")),
+        Column("provider", "str"),
+        Column("kind", "str", choices=tuple(_KINDS)),
+        Column("merchant_order_id", "str", nullable=True),
+        Column("refund_id", "str", nullable=True),
+        Column("txn_id", "str", nullable=True),
+        Column("at", "datetime"),
+        Column("amount_fen", "money"),
+        Column("fee_fen", "money"),
+        Column("since", "datetime"),
+        Column("reason", "str", nullable=True),
+    ),
+    ("side", "provider", "kind", "merchant_order_id", "refund_id", "txn_id"),
+)
 
 
 # ------------------------------------------------------------------------- the engine

@@ -375,6 +375,32 @@ def test_timing_goes_to_the_pool_and_clears_next_day():
     assert row["ledger_ties"] and row["statement_ties"]
 
 
+def test_pool_kept_as_parquet_or_csv_between_runs(tmp_path):
+    """Finance keeps the pool in a file between days: read back from Parquet or from a
+    plain ``pd.read_csv`` (28-digit trade numbers come back as Python ints), it clears
+    the same way as the frame itself; a float id (digits already lost) is refused."""
+    txn = "4200002361202611111150650780"
+    o = orders([pay("W1", 10000, 23 * 60 + 59), pay("W2", 5000, 60)])
+    s = statements([("wechat", txn, "W1", None, 10000, 23 * 60 + 58, None),
+                    ("wechat", "T2", "W2", None, 5000, 62, None)])
+    o.loc[0, "payment_method"] = "wechat"
+    o.loc[1, "payment_method"] = "wechat"
+    d1 = reconcile(o.iloc[1:], NO_REFUNDS, s, **DAY)  # W1 not in the mall's export yet
+    assert d1.pool[["side", "txn_id"]].values.tolist() == [["statement", txn]]
+    d1.pool.to_parquet(tmp_path / "pool.parquet")
+    d1.pool.to_csv(tmp_path / "pool.csv", index=False)
+    nxt = {"start": "2026-11-12", "end": "2026-11-12"}
+    want = reconcile(o, NO_REFUNDS, s, **nxt, pool=d1.pool)
+    assert want.matched["txn_id"].tolist() == [txn] and want.pool.empty
+    for back in (pd.read_parquet(tmp_path / "pool.parquet"), pd.read_csv(tmp_path / "pool.csv")):
+        got = reconcile(o, NO_REFUNDS, s, **nxt, pool=back)
+        pd.testing.assert_frame_equal(got.summary, want.summary)
+        assert got.matched["txn_id"].tolist() == [txn]
+    bad = d1.pool.assign(txn_id=[4.2e27])
+    with pytest.raises(SchemaError, match=r"table 'pool': column 'txn_id'.*float id loses"):
+        reconcile(o, NO_REFUNDS, s, **nxt, pool=bad)
+
+
 def test_gateway_row_before_the_mall_pools_on_the_statement_side():
     # The gateway bills 23:59:50 on the 11th; the mall records the payment at 00:00:05.
     o = orders([pay("W1", 10000, 24 * 60 + 0.1)])
