@@ -1,4 +1,5 @@
-"""Command line: ``mallkit report ...`` and ``mallkit sample ...`` (also ``python -m mallkit``).
+"""Command line: ``mallkit report``, ``mallkit reconcile`` and ``mallkit sample`` (also
+``python -m mallkit``).
 
 Examples (shell)::
 
@@ -6,12 +7,16 @@ Examples (shell)::
     mallkit report weekly --period 2026-W47             # on the sample mall
     mallkit report monthly --period 2026-10 --data ~/mall --out ~/reports
     mallkit report whatif -p threshold_yuan 300 -p reduction_yuan 40
+    mallkit reconcile --data ~/mall --bills ~/bills/20261125_*.zip ~/bills/wx_20261125.csv
     mallkit sample --out ~/mall --format csv            # write the sample mall to a folder
 
-A cron line for Monday 07:00 (last week's report)::
+Cron lines: Monday 07:00 last week's report; every day 10:30 (after the gateways publish
+yesterday's bills) yesterday's reconciliation, carrying open items in the pool folder::
 
     0 7 * * 1  cd /path/to/mallkit && \\
         .venv/bin/mallkit report weekly --period $(date -d 'last week' +\\%G-W\\%V)
+    30 10 * * *  cd /path/to/mallkit && .venv/bin/mallkit reconcile --data ~/mall \\
+        --bills ~/bills/$(date -d yesterday +\\%Y\\%m\\%d)_* --out ~/对账
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mallkit.errors import MallkitError
+from mallkit.errors import MallkitError, PeriodError
 
 __all__ = ["main"]
 
@@ -41,6 +46,21 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell")
     rp.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                     help="progress bar (default: when the terminal is interactive)")
+    cp = sub.add_parser("reconcile", help="reconcile a day's orders and refunds with the "
+                                          "gateway bills and write the finance pack")
+    cp.add_argument("--day", default="", help="YYYY-MM-DD (default: yesterday, Asia/Shanghai)")
+    cp.add_argument("--end", default="", help="last day of a batch of several days "
+                                              "(default: --day)")
+    cp.add_argument("--data", default="", help="mall folder with orders and refunds "
+                                               "(default: the sample mall)")
+    cp.add_argument("--bills", nargs="*", default=None, metavar="FILE",
+                    help="Alipay / WeChat Pay bill files as downloaded (csv, csv.zip, gz); "
+                         "default: the mall folder's statements table")
+    cp.add_argument("--out", default="reconciliation", help="folder for the packs and the "
+                                                            "pool (default: reconciliation)")
+    cp.add_argument("--format", choices=["xlsx", "csv", "html"], default="xlsx")
+    cp.add_argument("--max-age-days", type=int, default=2,
+                    help="pool items older than this are escalated (default: 2, T+2)")
     sp = sub.add_parser("sample", help="write the sample mall to a folder")
     sp.add_argument("--out", required=True)
     sp.add_argument("--format", choices=["parquet", "csv"], default="parquet")
@@ -88,11 +108,73 @@ def _sample(args) -> int:
     return 0
 
 
+def _reconcile(args) -> int:
+    """One batch: the pool of the latest earlier batch in ``--out`` comes in, this batch's
+    pool and finance pack go out (``pool_<end>.parquet``, ``对账_<start>[_<end>].xlsx``);
+    running a day again reads the same earlier pool, so it gives the same result."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from mallkit import calendar as mcal
+    from mallkit.bills import read_bill
+    from mallkit.finance_pack import finance_pack, write_finance_pack
+    from mallkit.io import read_mall
+    from mallkit.money import fen_to_yuan
+    from mallkit.reconcile import reconcile
+    from mallkit.report import load_mall
+    from mallkit.schema import TABLES
+
+    try:
+        start = pd.Timestamp(args.day).normalize() if args.day else mcal.yesterday()
+        end = pd.Timestamp(args.end).normalize() if args.end else start
+    except ValueError as exc:
+        raise PeriodError(f"reconcile: --day {args.day!r} / --end {args.end!r} must be dates "
+                          "YYYY-MM-DD") from exc
+    need = ["orders", "refunds"] + ([] if args.bills is not None else ["statements"])
+    # a folder without statements is named by read_mall: pass the bills with --bills then
+    mall = read_mall(args.data, tables=need) if args.data else load_mall("")
+    if args.bills is not None:
+        files = [read_bill(f) for f in args.bills]
+        statements = (pd.concat(files, ignore_index=True) if files
+                      else pd.DataFrame(columns=TABLES["statements"].names))
+    else:
+        files, statements = [], mall["statements"]
+    out = Path(args.out).expanduser()
+    earlier = sorted(p for p in out.glob("pool_*.parquet")
+                     if p.stem[5:] < str(start.date()))  # ISO dates sort as text
+    pool = pd.read_parquet(earlier[-1]) if earlier else None
+    rec = reconcile(mall["orders"], mall["refunds"], statements, start=start, end=end,
+                    pool=pool, max_age=pd.Timedelta(days=args.max_age_days))
+    label = str(start.date()) + ("" if end == start else f"_{end.date()}")
+    out.mkdir(parents=True, exist_ok=True)
+    rec.pool.to_parquet(out / f"pool_{end.date()}.parquet", index=False)
+    name = {"xlsx": f"对账_{label}.xlsx", "csv": f"对账_{label}", "html": f"对账_{label}.html"}
+    written = write_finance_pack(finance_pack(rec, files=files), out / name[args.format],
+                                 format=args.format)
+    t = rec.totals
+    print(f"mallkit: reconciled {label}: pool in from "
+          f"{earlier[-1].name if earlier else '(none)'}")
+    for r in t.itertuples(index=False):
+        ties = "平" if r.ledger_ties and r.statement_ties else "不平"
+        print(f"  {r.provider}: mall {fen_to_yuan(r.ledger_fen)}, gateway "
+              f"{fen_to_yuan(r.statement_fen)}, matched {r.matched_n}, exceptions "
+              f"{r.exceptions_n}, fees {fen_to_yuan(r.fee_fen)}, net {fen_to_yuan(r.net_fen)}"
+              f" ({ties})")
+    counts = rec.exceptions["class"].value_counts()
+    print("  exceptions: " + (", ".join(f"{c} {n}" for c, n in counts.items()) or "none"))
+    print(f"  pool out: {len(rec.pool)} open item(s)")
+    for f in [out / f"pool_{end.date()}.parquet", *written]:
+        print(f"  wrote {f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mallkit`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return _report(args) if args.command == "report" else _sample(args)
+        run = {"report": _report, "reconcile": _reconcile, "sample": _sample}[args.command]
+        return run(args)
     except MallkitError as e:
         print(f"mallkit: error: {e}", file=sys.stderr)
         return 2

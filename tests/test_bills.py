@@ -422,6 +422,38 @@ def test_pack_lists_exceptions_with_ids_as_text(tmp_path):
     assert back.loc[0, "渠道交易号"] == TXN2  # all 28 digits
 
 
+def test_cli_reconciles_a_day_of_real_format_bills_and_carries_the_pool(tmp_path, capsys):
+    """``mallkit reconcile`` as finance schedules it: the mall folder and the day's bill
+    files in, the pack and the pool out; the next day's run takes that pool in."""
+    from mallkit import cli
+    from mallkit.io import write_mall
+
+    o, r = the_mall()
+    mall = tmp_path / "mall"
+    write_mall({"orders": o.iloc[:-1], "refunds": r}, mall, format="csv")  # W2611110013
+    out = tmp_path / "对账"                                   # reaches the mall only later
+    bills = [str(DATA / "alipay_trade_20261111.csv.zip"), str(DATA / "wechat_all_20261111.csv")]
+    argv = ["reconcile", "--day", "2026-11-11", "--data", str(mall), "--out", str(out)]
+    assert cli.main([*argv, "--bills", *bills]) == 0, capsys.readouterr().err
+    said = capsys.readouterr().out
+    # By hand from the fixtures: WeChat took 88.00 + 19.90 + 250.00 - 10.00 refunded; the
+    # mall knows of 88.00 + 19.90 - 10.00 (its 250.00 order is not in the export yet).
+    assert "wechat: mall ¥97.90, gateway ¥347.90" in said and "(平)" in said
+    assert "missing_in_ledger 1" in said and "pool out: 0" in said
+    pack = pd.read_excel(out / "对账_2026-11-11.xlsx", sheet_name=None, dtype=str)
+    assert pack["平台漏单"]["商户订单号"].tolist() == ["W2611110013"]
+    files = pack["原始文件"]
+    assert files["文件"].tolist() == ["alipay_trade_20261111.csv.zip", "wechat_all_20261111.csv"]
+    assert (files["SHA-256"].str.len() == 64).all()
+    assert pd.read_parquet(out / "pool_2026-11-11.parquet").empty
+    # The next day (no bills yet: "No Bill Exist") takes the earlier pool in.
+    assert cli.main([*argv[:2], "2026-11-12", *argv[3:], "--bills"]) == 0
+    assert "pool in from pool_2026-11-11.parquet" in capsys.readouterr().out
+    # Without --bills the folder must hold the statements: said, not a traceback.
+    assert cli.main(argv) == 2
+    assert "no statements.parquet or statements.csv" in capsys.readouterr().err
+
+
 def test_manifest_needs_reader_frames():
     with pytest.raises(BillFormatError, match="without attrs"):
         manifest(pd.DataFrame())
