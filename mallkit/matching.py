@@ -328,8 +328,12 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
         p_pass.append(np.full(len(j), 2, np.int8))
         l_free[j["l"].to_numpy()] = False
         s_free[j["s"].to_numpy()] = False
-    return {"l": np.concatenate(p_l, dtype=np.int64), "s": np.concatenate(p_s, dtype=np.int64),
-            "pass": np.concatenate(p_pass, dtype=np.int8), "status": status,
+    def cat(parts, dtype):  # usually the key pass alone: no 5 M-row copy then
+        return parts[0].astype(dtype, copy=False) if len(parts) == 1 else np.concatenate(
+            parts, dtype=dtype)
+
+    return {"l": cat(p_l, np.int64), "s": cat(p_s, np.int64),
+            "pass": cat(p_pass, np.int8), "status": status,
             "status_l": np.where(status, lpos, -1), "dup_of": dup_of,
             "s_opos": s_opos}
 
