@@ -61,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--format", choices=["xlsx", "csv", "html"], default="xlsx")
     cp.add_argument("--max-age-days", type=int, default=2,
                     help="pool items older than this are escalated (default: 2, T+2)")
+    cp.add_argument("--fee-rate", nargs=2, action="append", default=[],
+                    metavar=("PROVIDER", "RATE"),
+                    help="contract fee rate, e.g. --fee-rate alipay 0.0038 (default 0.006 "
+                         "each; 'none' skips the provider's fee check); repeatable")
+    cp.add_argument("--refund-fee", nargs=2, action="append", default=[],
+                    metavar=("PROVIDER", "pro_rata|kept"),
+                    help="whether the fee comes back on refunds (default pro_rata); repeatable")
     sp = sub.add_parser("sample", help="write the sample mall to a folder")
     sp.add_argument("--out", required=True)
     sp.add_argument("--format", choices=["parquet", "csv"], default="parquet")
@@ -121,7 +128,7 @@ def _reconcile(args) -> int:
     from mallkit.finance_pack import finance_pack, write_finance_pack
     from mallkit.io import read_mall
     from mallkit.money import fen_to_yuan
-    from mallkit.reconcile import reconcile
+    from mallkit.reconcile import DEFAULT_FEE_RATES, reconcile
     from mallkit.report import load_mall
     from mallkit.schema import TABLES
 
@@ -144,8 +151,11 @@ def _reconcile(args) -> int:
     earlier = sorted(p for p in out.glob("pool_*.parquet")
                      if p.stem[5:] < str(start.date()))  # ISO dates sort as text
     pool = pd.read_parquet(earlier[-1]) if earlier else None
+    rates = {**DEFAULT_FEE_RATES, **dict(args.fee_rate)}
+    rates = {p: r for p, r in rates.items() if r.lower() != "none"}
     rec = reconcile(mall["orders"], mall["refunds"], statements, start=start, end=end,
-                    pool=pool, max_age=pd.Timedelta(days=args.max_age_days))
+                    pool=pool, max_age=pd.Timedelta(days=args.max_age_days),
+                    fee_rates=rates, refund_fee=dict(args.refund_fee))
     label = str(start.date()) + ("" if end == start else f"_{end.date()}")
     out.mkdir(parents=True, exist_ok=True)
     rec.pool.to_parquet(out / f"pool_{end.date()}.parquet", index=False)

@@ -338,11 +338,11 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
             "s_opos": s_opos}
 
 
-def _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats):
+def _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats, kept=frozenset()):
     """Bucket code of each pair (matched, or the pair exception that explains it), and the
-    contract fee of every statement row."""
+    contract fee of every statement row (``kept``: providers that keep the fee on refunds)."""
     lp, sp = P["l"], P["s"]
-    exp_fee, ppm = _fee_expected(S, rates, prov_cats)
+    exp_fee, ppm = _fee_expected(S, rates, prov_cats, kept)
     cls = np.full(len(lp), _B["matched"], np.int8)
     cls[(ppm[sp] >= 0) & (S["fee"][sp] != exp_fee[sp])] = _B["fee_mismatch"]
     off = np.abs(S["amount"][sp] - L["amount"][lp]) > tolerance_fen
@@ -352,9 +352,11 @@ def _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats):
     return cls, exp_fee
 
 
-def _fee_expected(S, rates, prov_cats) -> tuple[np.ndarray, np.ndarray]:
+def _fee_expected(S, rates, prov_cats, kept=frozenset()) -> tuple[np.ndarray, np.ndarray]:
     """Contract fee of every statement row (its own fee where no rate is known), and ppm."""
     ppm = np.array([rates.get(p, -1) for p in prov_cats] + [-1], dtype=np.int64)[S["prov"]]
-    a = S["amount"]
-    exp = np.sign(a) * ((np.abs(a) * np.maximum(ppm, 0) + 500_000) // 1_000_000)
+    exp = fen_at_rate(S["amount"], ppm=np.maximum(ppm, 0))
+    if kept:  # no fee comes back on these providers' refunds
+        keeps = np.array([p in kept for p in prov_cats] + [False])[S["prov"]]
+        exp[keeps & (S["kind"] == _REF)] = 0
     return np.where(ppm >= 0, exp, S["fee"]), ppm

@@ -827,11 +827,12 @@ def _hamilton(
     return ((floor + extra) * sign[gcodes]).astype(np.int64)
 
 
-def fen_at_rate(amount_fen: Any, /, *, ppm: int) -> np.ndarray:
+def fen_at_rate(amount_fen: Any, /, *, ppm: Any) -> np.ndarray:
     """``amount × rate`` rounded half up (away from zero) to the fen, in integers.
 
     The rate is given exactly as parts per million (0.6 % = 6000), so no float touches
-    the money: gateway fees, commissions, a share of a refund.
+    the money: gateway fees, commissions, a share of a refund. ``ppm`` is one rate or
+    one per amount.
 
     Examples
     --------
@@ -839,4 +840,4 @@ def fen_at_rate(amount_fen: Any, /, *, ppm: int) -> np.ndarray:
     [493, 8, 2, -25]
     """
     a = np.asarray(amount_fen, dtype=np.int64)
-    return np.sign(a) * ((np.abs(a) * int(ppm) + 500_000) // 1_000_000)
+    return np.sign(a) * ((np.abs(a) * np.asarray(ppm, dtype=np.int64) + 500_000) // 1_000_000)

@@ -263,6 +263,7 @@ def reconcile(
     window: pd.Timedelta | str = "30min",
     max_age: pd.Timedelta | str = "2D",
     fee_rates: Mapping[str, Any] | None = DEFAULT_FEE_RATES,
+    refund_fee: Mapping[str, str] | None = None,
 ) -> Reconciliation:
     """Reconcile orders and refunds with gateway statements for the days start … end.
 
@@ -293,6 +294,12 @@ def reconcile(
     fee_rates : mapping provider -> rate, optional
         Contract fee rates (``"0.006"`` = 0.6 %); ``None`` or a missing provider skips
         the fee check.
+    refund_fee : mapping provider -> {"pro_rata", "kept"}, optional
+        What the contract says of the fee when a payment is refunded: ``"pro_rata"`` (the
+        default for every provider: the fee on the refunded amount comes back, so a
+        refund row's fee is −rate × refund, half up) or ``"kept"`` (the gateway keeps
+        it: a refund row's fee is 0). A wrong setting shows as a ``fee_mismatch`` on
+        every refund.
 
     Returns
     -------
@@ -305,7 +312,8 @@ def reconcile(
     PeriodError
         ``start``/``end`` are not whole days in order.
     ReconciliationError
-        Bad options (``fee_rates``, ``tolerance_fen``), or (a bug) an identity fails.
+        Bad options (``fee_rates``, ``refund_fee``, ``tolerance_fen``), or (a bug) an
+        identity fails.
 
     Examples
     --------
@@ -338,6 +346,11 @@ def reconcile(
             f"{tolerance_fen!r}")
     providers = list(providers)
     rates = {p: _ppm(r, p) for p, r in (fee_rates or {}).items()}
+    bad = {p: v for p, v in (refund_fee or {}).items() if v not in ("pro_rata", "kept")}
+    if bad:
+        raise ReconciliationError(
+            f"reconcile: refund_fee values must be 'pro_rata' or 'kept', got {bad}")
+    kept = {p for p, v in (refund_fee or {}).items() if v == "kept"}
     orders = validate(orders, "orders")
     refunds = validate(refunds, "refunds")
     statements = validate(statements, "statements")
@@ -363,7 +376,7 @@ def reconcile(
     S = _statement_rows(statements, ps, pos["statement"], prov=codes(s_codes, s_names),
                         prov_cats=prov_cats, opos=opos)
     P = _match(L, S, orders, refunds, window=window)
-    cls, exp_fee = _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats)
+    cls, exp_fee = _classify_pairs(L, S, P, tolerance_fen, rates, prov_cats, kept)
     placed = _place(L, S, P, cls, start=start, cutoff=cutoff, window=window, max_age=max_age)
     return _assemble(L, S, P, placed, orders=orders, refunds=refunds, statements=statements,
                      prov_cats=prov_cats, providers=providers, start=start, end=end,

@@ -449,6 +449,11 @@ def test_cli_reconciles_a_day_of_real_format_bills_and_carries_the_pool(tmp_path
     # The next day (no bills yet: "No Bill Exist") takes the earlier pool in.
     assert cli.main([*argv[:2], "2026-11-12", *argv[3:], "--bills"]) == 0
     assert "pool in from pool_2026-11-11.parquet" in capsys.readouterr().out
+    # The contract options reach reconcile: a WeChat contract that keeps the fee on
+    # refunds makes the fixture's returned fee (-0.06 on the 10.00 refund) a difference.
+    assert cli.main([*argv, "--out", str(tmp_path / "kept"), "--bills", *bills,
+                     "--refund-fee", "wechat", "kept"]) == 0
+    assert "fee_mismatch 1" in capsys.readouterr().out
     # Without --bills the folder must hold the statements: said, not a traceback.
     assert cli.main(argv) == 2
     assert "no statements.parquet or statements.csv" in capsys.readouterr().err

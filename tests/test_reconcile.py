@@ -348,6 +348,30 @@ def test_fee_check_per_provider_rate_or_off():
     assert reconcile(o, NO_REFUNDS, s, **DAY).exceptions["class"].tolist() == ["fee_mismatch"]
 
 
+def test_refund_fee_returned_pro_rata_or_kept_per_contract():
+    """A refund of 40.00 on a 0.6 % contract: the fee comes back (−0.24, the default) or
+    the gateway keeps it (0), as the merchant's contract says; the other setting is a
+    fee_mismatch on the refund row, and only there."""
+    o = orders([pay("W1", 12500, 0)])
+    r = refunds([("R1", "W1", 4000, 60)])
+
+    def bill(refund_fee_fen):
+        return statements([("alipay", "T1", "W1", None, 12500, 1, 75),
+                           ("alipay", "T1", "W1", "R1", -4000, 61, refund_fee_fen)])
+
+    returned, kept = bill(-24), bill(0)
+    assert reconcile(o, r, returned, **DAY).exceptions.empty
+    assert reconcile(o, r, kept, **DAY, refund_fee={"alipay": "kept"}).exceptions.empty
+    e = reconcile(o, r, kept, **DAY).exceptions
+    assert e[["class", "refund_id", "fee_fen", "expected_fee_fen"]].values.tolist() == [
+        ["fee_mismatch", "R1", 0, -24]]
+    e = reconcile(o, r, returned, **DAY, refund_fee={"alipay": "kept"}).exceptions
+    assert e[["class", "fee_fen", "expected_fee_fen"]].values.tolist() == [
+        ["fee_mismatch", -24, 0]]
+    with pytest.raises(ReconciliationError, match="refund_fee values must be 'pro_rata' or"):
+        reconcile(o, r, kept, **DAY, refund_fee={"alipay": "none"})
+
+
 def test_expected_fee_rounds_half_up_like_decimal():
     amounts = np.array([1, 83, 84, 250, 1250, 82200, 99_999_999, -250, -83])
     ref = [int((Decimal(abs(int(a))) * Decimal("0.006")).quantize(1, ROUND_HALF_UP))
