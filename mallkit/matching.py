@@ -244,16 +244,23 @@ def _lookup_parts(parts: list[tuple[int, pd.Series]], keys: pd.Series, n: int) -
     return out
 
 
-def _first_in_group(group: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """True for the earliest row of each group (ties: first in input order); group >= 0."""
-    out = np.ones(len(group), bool)
-    if not len(group):
-        return out
-    multi = np.flatnonzero(np.bincount(group)[group] > 1)  # rare: sort only those rows
+def _duplicates(group: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose key (``group`` >= 0; -1: no key) an earlier row already has, and that
+    row (the original: earliest ``at``, ties in input order).
+
+    Shared keys are rare: they are found in a sorted copy of the keys, and only their
+    rows are sorted by time (no per-row gathers of the whole column).
+    """
+    sg = np.sort(group)
+    shared = np.unique(sg[1:][(sg[1:] == sg[:-1]) & (sg[1:] >= 0)])
+    if not len(shared):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    multi = np.flatnonzero(np.isin(group, shared))
     order = multi[np.lexsort((multi, at[multi], group[multi]))]
     g = group[order]
-    out[order[1:][g[1:] == g[:-1]]] = False
-    return out
+    first = np.r_[True, g[1:] != g[:-1]]
+    run = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    return order[~first], order[run[~first]]
 
 
 def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
@@ -289,16 +296,10 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
         codes = pd.factorize(keys)[0]
         has = codes >= 0
         group[unknown[has]] = nL + codes[has] * 2 + skind[unknown[has]]
-    keyed = np.flatnonzero(group >= 0)
-    first = _first_in_group(group[keyed], S["at"][keyed])
+    dup, original = _duplicates(group, S["at"])
+    dup_of[dup] = original
     primary = np.ones(nS, bool)
-    primary[keyed[~first]] = False
-    # Original of each duplicate: the first row of its group.
-    dup = keyed[~first]
-    if len(dup):
-        first_of = np.full(int(group.max()) + 1, -1, np.int64)
-        first_of[group[keyed[first]]] = keyed[first]
-        dup_of[dup] = first_of[group[dup]]
+    primary[dup] = False
     hit = np.zeros(nL, bool)
     hit[lpos[known]] = True  # ledger items some statement row names
     key_pair = primary & known & L["expected"][np.where(known, lpos, 0)]
