@@ -40,7 +40,7 @@ import pandas as pd
 from mallkit.errors import BillFormatError
 from mallkit.money import fen_to_yuan, to_fen
 
-__all__ = ["finance_pack", "manifest", "write_finance_pack"]
+__all__ = ["CLASS_NAMES_ZH", "finance_pack", "manifest", "write_finance_pack"]
 
 
 def manifest(*statements: pd.DataFrame) -> pd.DataFrame:
@@ -71,7 +71,8 @@ def manifest(*statements: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- finance pack
-_SHEETS = {"missing_in_statement": "渠道漏单", "missing_in_ledger": "平台漏单",
+#: Chinese names of the exception classes: the pack's sheet names and the report's 类型.
+CLASS_NAMES_ZH = {"missing_in_statement": "渠道漏单", "missing_in_ledger": "平台漏单",
            "amount_mismatch": "金额不符", "refund_mismatch": "退款不符", "duplicate": "重复扣款",
            "status_mismatch": "状态不符", "fee_mismatch": "手续费不符"}
 _KIND_CN = {"payment": "支付", "refund": "退款"}
@@ -134,7 +135,7 @@ def finance_pack(rec: Any, /, *, files: list[pd.DataFrame] | None = None) -> dic
         "平台勾稽": s["ledger_ties"].map(tie), "渠道勾稽": s["statement_ties"].map(tie),
     }).reset_index(drop=True)}
     e = rec.exceptions
-    for cls, sheet in _SHEETS.items():
+    for cls, sheet in CLASS_NAMES_ZH.items():
         x = e[e["class"] == cls]
         pack[sheet] = pd.DataFrame({
             "异常编号": x["exception_id"],  # stable across re-runs: notes can follow it
@@ -145,7 +146,7 @@ def finance_pack(rec: Any, /, *, files: list[pd.DataFrame] | None = None) -> dic
             "渠道金额": _y(x["statement_fen"]), "差额": _y(x["diff_fen"]),
             "手续费": _y(x["fee_fen"]), "合同手续费": _y(x["expected_fee_fen"]),
             "手续费差额": _y(x["fee_diff_fen"]), "日期": x["day"].dt.strftime("%Y-%m-%d"),
-            "超期升级": x["escalated"].map({True: "是", False: "否"}), "说明": x["note"],
+            "超期升级": x["escalated"].map({True: "是", False: "否"}), "说明": x["note_zh"],
             # for the clerk to fill in (以平台为准 / 以渠道为准, 已处理, who, when)
             "处理依据": "", "处理状态": "未处理", "处理人": "", "处理时间": "",
         }).reset_index(drop=True)

@@ -154,7 +154,8 @@ class Reconciliation:
         One row per exception (a pair counts once): ``exception_id`` (stable across
         re-runs: a hash of the class, ids and times), ``class``, ids, ``ledger_fen``,
         ``statement_fen``, ``diff_fen`` (statement − ledger), fees, ``day``,
-        ``escalated`` (aged out of the pool) and a ``note`` in words.
+        ``escalated`` (aged out of the pool) and a ``note`` in words (``note_zh`` in
+        Chinese).
     pool : DataFrame
         Open items carried to the next run (:data:`POOL_COLUMNS`, plus ``age_days``).
     summary : DataFrame
@@ -592,7 +593,7 @@ def _exceptions(L, S, X, exp_fee, day_ts, orders, prov_cats, nL) -> pd.DataFrame
         "ledger_item": e_l, "statement_item": np.where(has_s, e_s + nL, -1),
     })
     e["provider"] = e["provider"].astype("str")
-    e["note"] = _notes(e, L, orders, e_l)
+    e["note"], e["note_zh"] = _notes(e, L, S, orders, e_l, e_s)
     e["class"] = pd.Categorical(e["class"], categories=list(CLASSES))
     e = e.sort_values(["class", "provider", "day", "statement_at", "ledger_at"], kind="stable")
     e["class"] = e["class"].astype("str")
@@ -616,27 +617,42 @@ def _exception_ids(e: pd.DataFrame) -> np.ndarray:
     return _HEX[nibbles.astype(np.intp)].view("S16").ravel().astype("U16")
 
 
-def _notes(e: pd.DataFrame, L, orders, e_l) -> pd.Series:
-    """Words for the finance team, per exception row (vectorised over small frames)."""
+_STATUS_ZH = {"unpaid": "待支付", "paid": "已支付", "shipped": "已发货", "completed": "已完成",
+              "cancelled": "已取消"}
+
+
+def _notes(e: pd.DataFrame, L, S, orders, e_l, e_s) -> tuple[pd.Series, pd.Series]:
+    """Words for the finance team per exception row, in English and in Chinese (the pack's
+    说明); vectorised over the few exception rows."""
     note = pd.Series("", index=e.index, dtype="str")
+    zh = note.copy()
     c = e["class"]
     yuan = fen_to_yuan(e["fee_fen"])
     exp = fen_to_yuan(e["expected_fee_fen"])
     m = c == "fee_mismatch"
     note[m] = "fee " + yuan[m] + " charged; contract rate gives " + exp[m]
+    zh[m] = "实收手续费 " + yuan[m] + "，按合同费率应为 " + exp[m]
     m = (c == "status_mismatch").to_numpy() & (e_l >= 0)
     if m.any():
-        op = L["opos"][e_l[m]]
-        o = orders.iloc[np.maximum(op, 0)]
-        note[m] = ("mall order is " + o["status"].to_numpy(dtype=object)
-                   + " on channel " + o["channel"].to_numpy(dtype=object)
-                   + ", payment_method " + o["payment_method"].fillna("none").to_numpy(object)
-                   + ", payable " + fen_to_yuan(o["paid_fen"]).to_numpy(dtype=object))
+        o = orders.iloc[np.maximum(L["opos"][e_l[m]], 0)]
+        st = o["status"].to_numpy(dtype=object)
+        ch = o["channel"].to_numpy(dtype=object)
+        pm = o["payment_method"].fillna("none").to_numpy(object)
+        paid = fen_to_yuan(o["paid_fen"]).to_numpy(dtype=object)
+        note[m] = ("mall order is " + st + " on channel " + ch + ", payment_method " + pm
+                   + ", payable " + paid)
+        zh[m] = ("平台订单" + pd.Series(st).map(_STATUS_ZH).fillna(pd.Series(st)).to_numpy(object)
+                 + "，渠道 " + ch + "，支付方式 " + pm + "，应付 " + paid)
+    failed = _get(S["failed"], e_s, False) & (c == "status_mismatch").to_numpy()
+    note[failed] = note[failed] + "; the gateway marks the payment failed or revoked"
+    zh[failed] = zh[failed] + "；渠道交易状态为失败/撤销"
     m = (c == "duplicate").to_numpy()
     note[m] = "a further gateway row for a key already on the bill"
+    zh[m] = "同一商户订单号/退款单号在账单上再次出现（重复扣款）"
     m = e["escalated"].to_numpy()
     note[m] = "open longer than max_age: escalated from the pool"
-    return note
+    zh[m] = "挂账超过时限，已升级为异常"
+    return note, zh
 
 
 def _pool_out(L, S, X, end, cutoff, prov_cats) -> pd.DataFrame:

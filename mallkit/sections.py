@@ -449,14 +449,18 @@ def recon_tables(rec, /, *, lang: str = "zh") -> tuple:
         open_ = pd.DataFrame({label("exceptions", "差异", lang=lang): [
             label("No open exceptions.", "无未解决差异。", lang=lang)]})
     else:
+        from mallkit.finance_pack import CLASS_NAMES_ZH
+
+        zh = label("en", "zh", lang=lang) == "zh"
         open_ = pd.DataFrame({
-            label("class", "类型", lang=lang): e["class"],
+            label("class", "类型", lang=lang): e["class"].map(CLASS_NAMES_ZH) if zh
+            else e["class"],
             label("gateway", "渠道", lang=lang): e["provider"],
             label("order", "订单号", lang=lang): e["merchant_order_id"].fillna(""),
             label("refund", "退款号", lang=lang): e["refund_id"].fillna(""),
             label("difference", "差额", lang=lang): e["diff_fen"].map(y),
             label("fee difference", "手续费差额", lang=lang): e["fee_diff_fen"].map(y),
-            label("explanation", "说明", lang=lang): e["note"].fillna(""),
+            label("explanation", "说明", lang=lang): e["note_zh" if zh else "note"].fillna(""),
         })
     return status, open_.style.hide(axis="index")
 

@@ -315,6 +315,9 @@ def test_each_exception_class_with_both_sides_and_a_signed_difference():
     sm = res.exceptions[res.exceptions["class"] == "status_mismatch"].set_index(
         "merchant_order_id")
     assert sm.loc["W5", "note"].startswith("mall order is cancelled")
+    assert sm.loc["W5", "note_zh"] == "平台订单已取消，渠道 web，支付方式 alipay，应付 ¥20.00"
+    assert e.loc["fee_mismatch", "note_zh"] == "实收手续费 ¥0.99，按合同费率应为 ¥0.18"
+    assert e.loc["duplicate", "note_zh"].startswith("同一商户订单号/退款单号")
     assert sm.loc["W7", ["ledger_fen", "statement_fen"]].tolist() == [1000, 1000]
     assert res.summary["ledger_ties"].all() and res.summary["statement_ties"].all()
     assert res.totals.set_index("provider").loc["alipay", "exceptions_n"] == len(CLASSES) + 1
@@ -327,6 +330,9 @@ def test_revoked_gateway_status_is_a_status_mismatch():
     o["payment_method"] = "wechat"
     res = reconcile(o, NO_REFUNDS, s, **DAY)
     assert res.exceptions["class"].tolist() == ["status_mismatch"]
+    assert res.exceptions.loc[0, "note"].endswith("the gateway marks the payment failed or "
+                                                  "revoked")
+    assert res.exceptions.loc[0, "note_zh"].endswith("；渠道交易状态为失败/撤销")
 
 
 def test_tolerance_matches_small_differences_and_still_ties():

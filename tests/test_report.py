@@ -375,6 +375,22 @@ def test_reconciliation_tables_show_differences_to_the_fen(mall_dir):
             == [fen_to_yuan(int(v)) for v in fee["fee_diff_fen"]])
 
 
+def test_reconciliation_table_speaks_chinese_to_a_chinese_reader(mall_dir, monkeypatch):
+    from mallkit import fonts
+    from mallkit.reconcile import reconcile
+
+    monkeypatch.setitem(fonts._state, "name", "WenQuanYi Micro Hei")  # a CJK font is there
+    mall = read_mall(mall_dir)
+    rec = reconcile(mall["orders"], mall["refunds"], mall["statements"], start="2025-09-01",
+                    end="2025-11-30")
+    shown = report.recon_tables(rec, lang="zh")[1].data
+    fee = shown[shown["类型"] == "手续费不符"]
+    assert len(fee) == (rec.exceptions["class"] == "fee_mismatch").sum() > 0
+    assert fee["说明"].str.fullmatch(r"实收手续费 ¥\d+\.\d\d，按合同费率应为 ¥\d+\.\d\d").all()
+    assert set(shown["类型"]) <= {"渠道漏单", "平台漏单", "金额不符", "退款不符", "重复扣款",
+                                  "状态不符", "手续费不符"}
+
+
 @pytest.mark.parametrize(("cell", "timeout", "message"), [
     ("import time\ntime.sleep(60)", 2, r"(?s)a cell ran longer than 2 s .*time\.sleep\(60\)"),
     ("import os\nos._exit(1)", 60, r"the kernel died"),
