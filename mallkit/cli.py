@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                     metavar=("PROVIDER", "RATE"),
                     help="contract fee rate, e.g. --fee-rate alipay 0.0038 (default 0.006 "
                          "each; 'none' skips the provider's fee check); repeatable")
+    cp.add_argument("--merchant-order-col", default="order_id",
+                    help="orders column holding the 商户订单号 sent to the gateway when it is "
+                         "not the order id (payment serials, combined payments)")
     cp.add_argument("--refund-fee", nargs=2, action="append", default=[],
                     metavar=("PROVIDER", "pro_rata|kept"),
                     help="whether the fee comes back on refunds (default pro_rata); repeatable")
@@ -155,7 +158,8 @@ def _reconcile(args) -> int:
     rates = {p: r for p, r in rates.items() if r.lower() != "none"}
     rec = reconcile(mall["orders"], mall["refunds"], statements, start=start, end=end,
                     pool=pool, max_age=pd.Timedelta(days=args.max_age_days),
-                    fee_rates=rates, refund_fee=dict(args.refund_fee))
+                    fee_rates=rates, refund_fee=dict(args.refund_fee),
+                    merchant_order_col=args.merchant_order_col)
     label = str(start.date()) + ("" if end == start else f"_{end.date()}")
     out.mkdir(parents=True, exist_ok=True)
     rec.pool.to_parquet(out / f"pool_{end.date()}.parquet", index=False)

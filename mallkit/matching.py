@@ -123,9 +123,29 @@ def _pool_prov(pn: pd.DataFrame, prov_cats: list[str]) -> np.ndarray:
                     dtype=np.int64)
 
 
+def _combined(key: pd.Series, o_exp: np.ndarray, amount: np.ndarray):
+    """Orders sharing a 商户订单号 (a combined payment) as one ledger item: the first order
+    of each payment leads (it carries the expected sum, expected if any order is), the
+    others follow. Returns (lead position per order, amounts, expected, follower mask)."""
+    codes, uniq = pd.factorize(key)
+    n = len(codes)
+    first = np.full(len(uniq), n, np.int64)
+    np.minimum.at(first, codes, np.arange(n))  # the first order of each payment
+    lead = first[codes]
+    follower = lead != np.arange(n)
+    if not follower.any():
+        return lead, amount, o_exp, follower
+    sums = pd.Series(amount).groupby(codes).sum().to_numpy(np.int64)  # exact int64
+    any_exp = np.bincount(codes, weights=o_exp, minlength=len(uniq)) > 0
+    return (lead, np.where(follower, 0, sums[codes]), ~follower & any_exp[codes], follower)
+
+
 def _ledger(orders, refunds, pl, pool_pos, *, channels, providers, prov, prov_cats,
-            opos) -> dict:
-    """Ledger rows as arrays: orders, then refunds, then pool rows not among them."""
+            opos, key=None) -> dict:
+    """Ledger rows as arrays: orders, then refunds, then pool rows not among them.
+
+    ``key``: the orders' 商户订单号 when it is not the order id (see :func:`_combined`).
+    """
     n_o, n_r = len(orders), len(refunds)
     method = orders["payment_method"]
     scope = method.isin(providers).to_numpy()
@@ -147,6 +167,13 @@ def _ledger(orders, refunds, pl, pool_pos, *, channels, providers, prov, prov_ca
             "that the refunds refund, whatever their date: they say which gateway to expect.")
     r_exp = known & o_exp[np.where(known, opos, 0)] if n_o else np.zeros(n_r, bool)
     r_prov = np.where(known, prov[np.where(known, opos, 0)] if n_o else -1, -1)
+    o_amount = np.where(o_exp, orders["paid_fen"].to_numpy(), 0)
+    o_item_exp, follower, o_ids, r_order_ids = o_exp, np.zeros(n_o, bool), orders["order_id"], \
+        refunds["order_id"]
+    if key is not None:  # the gateway knows the orders by another id, maybe several as one
+        lead, o_amount, o_item_exp, follower = _combined(key, o_exp, o_amount)
+        opos = np.where(known, lead[np.where(known, opos, 0)], -1)  # a refund's payment
+        o_ids, r_order_ids = key, key.iloc[np.maximum(opos, 0)].reset_index(drop=True)
     # Pool rows already among the orders/refunds passed in are those rows (a re-run).
     rpos = _lookup(pl["refund_id"], refunds["refund_id"])
     hit = np.where((pl["kind"] == "payment").to_numpy(), o_pool,
@@ -161,17 +188,19 @@ def _ledger(orders, refunds, pl, pool_pos, *, channels, providers, prov, prov_ca
                       (pn["kind"] == "refund").to_numpy().astype(np.int8)],
         "at": np.r_[o_at, refunds["refunded_at"].to_numpy(), pn["at"].to_numpy()]
         .astype("datetime64[us]"),
-        "amount": np.r_[np.where(o_exp, orders["paid_fen"].to_numpy(), 0),
-                        np.where(r_exp, -refunds["amount_fen"].to_numpy(), 0),
+        "amount": np.r_[o_amount, np.where(r_exp, -refunds["amount_fen"].to_numpy(), 0),
                         pn["amount_fen"].to_numpy()].astype(np.int64),
-        "expected": np.r_[o_exp, r_exp, np.ones(m, bool)],
+        "expected": np.r_[o_item_exp, r_exp, np.ones(m, bool)],
+        # orders of a combined payment after its first: they take the first one's bucket
+        "lead": np.r_[np.where(follower & o_exp, lead if key is not None else -1, -1),
+                      np.full(n_r + m, -1)].astype(np.int64),
         "opos": np.r_[np.arange(n_o), opos, o_pool[new]],
         "src": np.r_[np.zeros(n_o, np.int8), np.ones(n_r, np.int8), np.full(m, 3, np.int8)],
         "row": np.concatenate([np.arange(n_o), np.arange(n_r), pool_pos[new]], dtype=np.int64),
         "explicit": np.zeros(n, bool),
         "since": np.full(n, np.datetime64("NaT"), "M8[us]"),
         "prov": np.concatenate([prov, r_prov, _pool_prov(pn, prov_cats)], dtype=np.int64),
-        "order_parts": [(0, orders["order_id"]), (n_o, refunds["order_id"]),
+        "order_parts": [(0, o_ids), (n_o, r_order_ids),
                         (n_o + n_r, pn["merchant_order_id"].astype("str"))],
         "refund_parts": [(n_o, refunds["refund_id"]),
                          (n_o + n_r, pn["refund_id"].astype("str"))],

@@ -248,6 +248,25 @@ _POOL_TABLE = Table(
 )
 
 
+def _merchant_key(orders: pd.DataFrame, col: str) -> pd.Series | None:
+    """The 商户订单号 of each order when it is not the order id (None when it is)."""
+    if col == "order_id":
+        return None
+    if col not in orders.columns:
+        present = [str(c) for c in orders.columns]
+        raise MissingColumnsError(
+            f"reconcile: table 'orders' has no column {col!r} (merchant_order_col: the "
+            f"商户订单号 sent to the gateway); columns present: {', '.join(present)}",
+            table="orders", column=col, missing=[col], present=present)
+    k = orders[col]
+    if pd.api.types.is_float_dtype(k.dtype) and k.notna().any():
+        raise ReconciliationError(
+            f"reconcile: table 'orders': column {col!r} breaks rule 'text, not float': a "
+            f"float id loses digits; read the file with dtype=str (e.g. {k.dropna().iloc[0]!r})")
+    k = k.astype("str").where(k.notna(), orders["order_id"])
+    return k.where(k != "", orders["order_id"])
+
+
 # ------------------------------------------------------------------------- the engine
 def reconcile(
     orders: pd.DataFrame,
@@ -265,6 +284,7 @@ def reconcile(
     max_age: pd.Timedelta | str = "2D",
     fee_rates: Mapping[str, Any] | None = DEFAULT_FEE_RATES,
     refund_fee: Mapping[str, str] | None = None,
+    merchant_order_col: str = "order_id",
 ) -> Reconciliation:
     """Reconcile orders and refunds with gateway statements for the days start … end.
 
@@ -301,6 +321,14 @@ def reconcile(
         refund row's fee is −rate × refund, half up) or ``"kept"`` (the gateway keeps
         it: a refund row's fee is 0). A wrong setting shows as a ``fee_mismatch`` on
         every refund.
+    merchant_order_col : str, default "order_id"
+        The ``orders`` column holding the 商户订单号 (out_trade_no) the mall sent to the
+        gateway, when that is not the order id: a payment serial (``P…``, a new one per
+        attempt) or a **combined payment** (合并支付: one gateway payment for several
+        orders, which share the value). The orders of a combined payment are one ledger
+        item: the first carries the sum of their amounts, the others 0, and all take its
+        bucket; refunds still pair by refund id (or by the payment and the amount). An
+        empty value means the order id.
 
     Returns
     -------
@@ -366,14 +394,22 @@ def reconcile(
     def codes(c, names):
         return np.array([prov_cats.index(x) for x in names] + [-1], dtype=np.int64)[c]
 
-    # Every look-up of an order id, in one pass over one hash table of orders.
+    # Every look-up of an order id, in one pass over one hash table of orders; the gateway's
+    # ids in a second one if the mall sent it another id than the order id.
     pos = {k: np.flatnonzero((pool["side"] == k).to_numpy()) for k in ("ledger", "statement")}
     pl, ps = pool.iloc[pos["ledger"]], pool.iloc[pos["statement"]]
-    opos = dict(zip(("refunds", "pool_ledger", "statements", "pool_statements"), _lookup(
-        [refunds["order_id"], pl["merchant_order_id"], statements["merchant_order_id"],
-         ps["merchant_order_id"]], orders["order_id"]), strict=True))
+    key = _merchant_key(orders, merchant_order_col)
+    names = ("refunds", "pool_ledger", "statements", "pool_statements")
+    gateway_ids = [pl["merchant_order_id"], statements["merchant_order_id"],
+                   ps["merchant_order_id"]]
+    if key is None:
+        opos = dict(zip(names, _lookup([refunds["order_id"], *gateway_ids], orders["order_id"]),
+                        strict=True))
+    else:
+        opos = dict(zip(names, [_lookup(refunds["order_id"], orders["order_id"]),
+                                *_lookup(gateway_ids, key)], strict=True))
     L = _ledger(orders, refunds, pl, pos["ledger"], channels=channels, providers=providers,
-                prov=codes(o_codes, o_names), prov_cats=prov_cats, opos=opos)
+                prov=codes(o_codes, o_names), prov_cats=prov_cats, opos=opos, key=key)
     S = _statement_rows(statements, ps, pos["statement"], prov=codes(s_codes, s_names),
                         prov_cats=prov_cats, opos=opos)
     P = _match(L, S, orders, refunds, window=window)
@@ -447,6 +483,10 @@ def _place(L, S, P, cls, *, start, cutoff, window, max_age) -> dict:
     pl["b"][P["status_l"][st]] = _B["status_mismatch"]
     pl["pair"][P["status_l"][st]] = st
     ps["b"][(P["dup_of"] >= 0) & ps["pres"]] = _B["duplicate"]
+    # The further orders of a combined payment take its bucket and counterpart.
+    f = np.flatnonzero(L["lead"] >= 0)
+    for k in ("b", "pair", "esc", "reason"):
+        pl[k][f] = pl[k][L["lead"][f]]
     for X, side in ((L, pl), (S, ps)):
         counted = (side["b"] != _B["outside"]) & (side["b"] != _B["not_expected"])
         side["pool_in"] = counted & ~side["in"] & (X["amount"] != 0 if X is L else True)
@@ -560,7 +600,7 @@ def _exceptions(L, S, X, exp_fee, day_ts, orders, prov_cats, nL) -> pd.DataFrame
     pl, ps = X["L"], X["S"]
     exc_codes = [_B[c] for c in CLASSES]
     es = np.flatnonzero(np.isin(ps["b"], exc_codes))
-    el_all = np.flatnonzero(np.isin(pl["b"], exc_codes))
+    el_all = np.flatnonzero(np.isin(pl["b"], exc_codes) & (L["lead"] < 0))
     partner = pl["pair"][el_all]
     covered = (partner >= 0) & (_get(ps["b"], partner, -1) == pl["b"][el_all])
     el = el_all[~covered]
@@ -659,7 +699,7 @@ def _pool_out(L, S, X, end, cutoff, prov_cats) -> pd.DataFrame:
     parts = []
     c0 = np.datetime64(cutoff, "us")
     for side, R, x in (("ledger", L, X["L"]), ("statement", S, X["S"])):
-        r = np.flatnonzero(x["b"] == _B["timing"])
+        r = np.flatnonzero((x["b"] == _B["timing"]) & (R["lead"] < 0 if R is L else True))
         at = R["at"][r]
         since = np.where(np.isnat(R["since"][r]), np.datetime64(end, "us"), R["since"][r])
         parts.append(pd.DataFrame({

@@ -651,6 +651,79 @@ def test_property_every_row_accounted_every_fault_found(case):
     assert n_stmt + (res.pool["side"] == "statement").sum() == len(s)
 
 
+@settings(max_examples=40, deadline=None)
+@given(ledgers_with_faults())
+def test_property_payment_serials_change_nothing_but_the_ids(case):
+    """The same mall when it sends the gateway a payment serial (P…) instead of the order
+    id: with merchant_order_col the buckets of every row and the exceptions are the same
+    (an independent relabelling of the inputs, not of the result)."""
+    o, r, s, expected = case
+    base = reconcile(o, r, s, **DAY)
+    serial = {oid: "P" + oid for oid in o["order_id"]}
+    o2 = o.assign(payment_no=o["order_id"].map(serial))
+    s2 = s.assign(merchant_order_id=s["merchant_order_id"].map(serial).fillna(
+        s["merchant_order_id"]))
+    res = reconcile(o2, r, s2, **DAY, merchant_order_col="payment_no")
+    pd.testing.assert_series_equal(res.items["bucket"], base.items["bucket"])
+    pd.testing.assert_frame_equal(res.summary, base.summary)
+    got = sorted(zip(res.exceptions["class"], res.exceptions["merchant_order_id"], strict=True))
+    assert got == sorted((c, serial.get(m, m)) for c, m in expected)
+
+
+def test_combined_payment_is_one_ledger_item_of_several_orders():
+    """合并支付: W1 (60.00) and W2 (40.00) paid as one Alipay trade P1 of 100.00; W3 paid
+    under its own serial P3; W4 sent as its order id; W5 (P5) never reached the bill.
+    Refunds of W2: R2 (15.00) with its refund id on the bill; R1 (5.00) whose refund id
+    the bill does not carry, paired on the payment (P1, through W1) and the amount.
+    Expected by hand."""
+    o = orders([pay("W1", 6000, 0), pay("W2", 4000, 0), pay("W3", 3000, 10),
+                pay("W4", 2000, 20), pay("W5", 5000, 30)])
+    o["payment_no"] = ["P1", "P1", "P3", None, "P5"]
+    r = refunds([("R2", "W2", 1500, 60), ("R1", "W2", 500, 70)])
+    s = statements([("alipay", "T1", "P1", None, 10000, 1, None),
+                    ("alipay", "T3", "P3", None, 3000, 11, None),
+                    ("alipay", "T4", "W4", None, 2000, 21, None),
+                    ("alipay", "T1", "P1", "R2", -1500, 61, None),
+                    ("alipay", "T1", "P1", "GW-77", -500, 71, None)])
+    res = reconcile(o, r, s, **DAY, merchant_order_col="payment_no")
+    it = res.items
+    assert it.loc[it["source"] == "orders", "bucket"].astype(str).tolist() == [
+        "matched", "matched", "matched", "matched", "missing_in_statement"]
+    assert it.loc[it["source"] == "orders", "amount_fen"].tolist() == [10000, 0, 3000, 2000,
+                                                                       5000]
+    assert (it.loc[it["source"] != "orders", "bucket"] == "matched").all()
+    assert it.loc[1, "pair"] == it.loc[0, "pair"] == len(o) + len(r)  # both on bill row 0
+    assert res.exceptions[["class", "merchant_order_id", "ledger_fen"]].values.tolist() == [
+        ["missing_in_statement", "P5", 5000]]
+    m = res.matched.set_index("txn_id")
+    assert m.loc["T1", "merchant_order_id"].tolist() == ["P1", "P1", "P1"]
+    assert sorted(m.loc["T1", "pass"].astype(str)) == ["key", "key", "order_amount"]
+    t = res.totals.iloc[0]
+    assert (t["ledger_n"], t["ledger_fen"], t["statement_fen"]) == (6, 18000, 13000)
+    assert t["ledger_ties"] and t["statement_ties"]
+    # Without the column the gateway's P… ids name no order: the very differences
+    # finance would otherwise chase by hand.
+    plain = reconcile(o.drop(columns="payment_no"), r, s, **DAY)
+    assert {"missing_in_ledger", "missing_in_statement"} <= set(plain.exceptions["class"])
+    with pytest.raises(MissingColumnsError, match="has no column 'pay_no'"):
+        reconcile(o, r, s, **DAY, merchant_order_col="pay_no")
+
+
+def test_combined_payment_across_midnight_pools_as_one_item():
+    # W6 + W7 paid together (P6) at 23:59; Alipay bills the 110.00 at 00:01 the next day.
+    o = orders([pay("W6", 7000, 23 * 60 + 59), pay("W7", 4000, 23 * 60 + 59)])
+    o["payment_no"] = "P6"
+    s = statements([("alipay", "T6", "P6", None, 11000, 24 * 60 + 1, None)])
+    d1 = reconcile(o, NO_REFUNDS, s, **DAY, merchant_order_col="payment_no")
+    assert buckets(d1) == ["timing", "timing", "outside"]
+    assert d1.pool[["side", "merchant_order_id", "amount_fen"]].values.tolist() == [
+        ["ledger", "P6", 11000]]
+    d2 = reconcile(o, NO_REFUNDS, s, start="2026-11-12", end="2026-11-12", pool=d1.pool,
+                   merchant_order_col="payment_no")
+    assert d2.matched[["merchant_order_id", "pool_in"]].values.tolist() == [["P6", True]]
+    assert d2.pool.empty and d2.exceptions.empty
+
+
 @pytest.mark.parametrize("scale", [1, 2**40])
 def test_isum_exact_against_python_ints(scale):
     # Oracle: Python's arbitrary-precision int sums per key. scale 1 takes the single float64
