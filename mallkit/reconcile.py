@@ -692,6 +692,17 @@ def _notes(e: pd.DataFrame, L, S, orders, e_l, e_s) -> tuple[pd.Series, pd.Serie
     m = e["escalated"].to_numpy()
     note[m] = "open longer than max_age: escalated from the pool"
     zh[m] = "挂账超过时限，已升级为异常"
+    # A combined payment (合并支付): name the mall's orders it stands for.
+    f = np.flatnonzero(L["lead"] >= 0)
+    if len(f) and (lead := np.isin(e_l, L["lead"][f]) & (e_l >= 0)).any():
+        ids = orders["order_id"].to_numpy(dtype=object)
+        grp = pd.Series(np.r_[ids[e_l[lead]], ids[f]],
+                        index=np.r_[e_l[lead], L["lead"][f]]).groupby(level=0).agg(", ".join)
+        names = grp.reindex(e_l[lead]).to_numpy(dtype=object)
+        sep = np.where(note[lead] == "", "", "; ").astype(object)
+        note[lead] = note[lead].to_numpy(dtype=object) + sep + "combined payment of orders " + names
+        zh[lead] = (zh[lead].to_numpy(dtype=object) + np.where(sep == "", "", "；")
+                    + "合并支付，含订单 " + names)
     return note, zh
 
 

@@ -709,6 +709,16 @@ def test_combined_payment_is_one_ledger_item_of_several_orders():
         reconcile(o, r, s, **DAY, merchant_order_col="pay_no")
 
 
+def test_a_missing_combined_payment_names_its_orders():
+    o = orders([pay("W5", 5000, 30), pay("W6", 1000, 30), pay("W8", 500, 40)])
+    o["payment_no"] = ["P5", "P5", "P8"]
+    s = statements([("alipay", "T8", "P8", None, 500, 41, None)])
+    e = reconcile(o, NO_REFUNDS, s, **DAY, merchant_order_col="payment_no").exceptions
+    assert e[["class", "merchant_order_id", "ledger_fen", "note", "note_zh"]].values.tolist() == [
+        ["missing_in_statement", "P5", 6000, "combined payment of orders W5, W6",
+         "合并支付，含订单 W5, W6"]]
+
+
 def test_combined_payment_across_midnight_pools_as_one_item():
     # W6 + W7 paid together (P6) at 23:59; Alipay bills the 110.00 at 00:01 the next day.
     o = orders([pay("W6", 7000, 23 * 60 + 59), pay("W7", 4000, 23 * 60 + 59)])
