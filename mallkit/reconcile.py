@@ -34,8 +34,10 @@ rounded half up). ``timing`` items (counterpart in the next period, or too close
 cut-off to tell) go to the pool and are escalated to ``missing_*`` once older than
 ``max_age``.
 
-Module layout: the passes and the pair classes are in :mod:`mallkit.matching`; this
-module places rows in the batch and the pool, builds the result and checks the tie-out.
+Module layout: the passes and the pair classes are in :mod:`mallkit.matching`, the
+exception rows and their words in :mod:`mallkit.differences`, text ids as integers in
+:mod:`mallkit.ids`; this module places rows in the batch and the pool, builds the result
+and checks the tie-out.
 
 Examples
 --------
