@@ -175,6 +175,9 @@ def _reconcile(args) -> int:
               f"{fen_to_yuan(r.statement_fen)}, matched {r.matched_n}, exceptions "
               f"{r.exceptions_n}, fees {fen_to_yuan(r.fee_fen)}, net {fen_to_yuan(r.net_fen)}"
               f" ({ties})")
+    for r in rec.summary[rec.summary["no_bill"]].itertuples(index=False):
+        print(f"  warning: no {r.provider} bill rows for {r.day.date()} while the mall expects "
+              f"{r.ledger_n} item(s): was that bill passed?")
     counts = rec.exceptions["class"].value_counts()
     print("  exceptions: " + (", ".join(f"{c} {n}" for c, n in counts.items()) or "none"))
     print(f"  pool out: {len(rec.pool)} open item(s)")

@@ -133,6 +133,7 @@ def finance_pack(rec: Any, /, *, files: list[pd.DataFrame] | None = None) -> dic
         "交易额": _y(s["gross_fen"]), "退款": _y(s["refunds_fen"]), "手续费": _y(s["fee_fen"]),
         "净结算": _y(s["net_fen"]),
         "平台勾稽": s["ledger_ties"].map(tie), "渠道勾稽": s["statement_ties"].map(tie),
+        "账单缺失": s["no_bill"].map({True: "是", False: ""}),
     }).reset_index(drop=True)}
     e = rec.exceptions
     for cls, sheet in CLASS_NAMES_ZH.items():

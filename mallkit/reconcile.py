@@ -162,8 +162,9 @@ class Reconciliation:
         Open items carried to the next run (:data:`POOL_COLUMNS`, plus ``age_days``).
     summary : DataFrame
         Per provider and day: counts and sums of both sides, matched, each class,
-        pool in/out, fees, net settlement (gross − refunds − fee) and the two identities
-        ``ledger_ties`` / ``statement_ties``.
+        pool in/out, fees, net settlement (gross − refunds − fee), the two identities
+        ``ledger_ties`` / ``statement_ties``, and ``no_bill`` (ledger items but not one
+        bill row: was the bill loaded?).
     start, end : Timestamp
         The batch: whole days ``start`` … ``end`` inclusive.
     """
@@ -624,6 +625,9 @@ def _with_ties(s: pd.DataFrame) -> pd.DataFrame:
     s["statement_ties"] = s["statement_fen"] == (
         s["matched_statement_fen"] + s["exceptions_statement_fen"]
         + s["pool_out_statement_fen"] - s["pool_in_statement_fen"])
+    # The mall expects payments but the bill has no row at all: not loaded, or the wrong
+    # file (a day without trades has no ledger items either).
+    s["no_bill"] = (s["ledger_n"] > 0) & (s["statement_n"] == 0)
     return s
 
 

@@ -454,6 +454,13 @@ def test_cli_reconciles_a_day_of_real_format_bills_and_carries_the_pool(tmp_path
     assert cli.main([*argv, "--out", str(tmp_path / "kept"), "--bills", *bills,
                      "--refund-fee", "wechat", "kept"]) == 0
     assert "fee_mismatch 1" in capsys.readouterr().out
+    # Only the Alipay bill passed: WeChat's two payments and refund look missing, and the
+    # run says why before finance chases them one by one.
+    assert cli.main([*argv, "--out", str(tmp_path / "one"), "--bills", bills[0]]) == 0
+    said = capsys.readouterr().out
+    assert "warning: no wechat bill rows for 2026-11-11 while the mall expects 3 item(s)" in said
+    pack = pd.read_excel(tmp_path / "one" / "对账_2026-11-11.xlsx", sheet_name="汇总", dtype=str)
+    assert pack.set_index("渠道").loc["wechat", "账单缺失"].tolist() == ["是", "是"]  # day, 合计
     # Without --bills the folder must hold the statements: said, not a traceback.
     assert cli.main(argv) == 2
     assert "no statements.parquet or statements.csv" in capsys.readouterr().err
