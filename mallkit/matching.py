@@ -167,10 +167,12 @@ def _ledger(orders, refunds, pl, pool_pos, *, channels, providers, prov, prov_ca
             "that the refunds refund, whatever their date: they say which gateway to expect.")
     r_exp = known & o_exp[np.where(known, opos, 0)] if n_o else np.zeros(n_r, bool)
     r_prov = np.where(known, prov[np.where(known, opos, 0)] if n_o else -1, -1)
+    # One ledger item per order, unless the gateway knows orders by another id that
+    # several share (a combined payment): then its first order stands for them all.
     o_amount = np.where(o_exp, orders["paid_fen"].to_numpy(), 0)
-    o_item_exp, follower, o_ids, r_order_ids = o_exp, np.zeros(n_o, bool), orders["order_id"], \
-        refunds["order_id"]
-    if key is not None:  # the gateway knows the orders by another id, maybe several as one
+    o_item_exp, o_ids, r_order_ids = o_exp, orders["order_id"], refunds["order_id"]
+    lead, follower = np.arange(n_o), np.zeros(n_o, bool)
+    if key is not None:
         lead, o_amount, o_item_exp, follower = _combined(key, o_exp, o_amount)
         opos = np.where(known, lead[np.where(known, opos, 0)], -1)  # a refund's payment
         o_ids, r_order_ids = key, key.iloc[np.maximum(opos, 0)].reset_index(drop=True)
@@ -192,8 +194,8 @@ def _ledger(orders, refunds, pl, pool_pos, *, channels, providers, prov, prov_ca
                         pn["amount_fen"].to_numpy()].astype(np.int64),
         "expected": np.r_[o_item_exp, r_exp, np.ones(m, bool)],
         # orders of a combined payment after its first: they take the first one's bucket
-        "lead": np.r_[np.where(follower & o_exp, lead if key is not None else -1, -1),
-                      np.full(n_r + m, -1)].astype(np.int64),
+        "lead": np.r_[np.where(follower & o_exp, lead, -1), np.full(n_r + m, -1)]
+        .astype(np.int64),
         "opos": np.r_[np.arange(n_o), opos, o_pool[new]],
         "src": np.r_[np.zeros(n_o, np.int8), np.ones(n_r, np.int8), np.full(m, 3, np.int8)],
         "row": np.concatenate([np.arange(n_o), np.arange(n_r), pool_pos[new]], dtype=np.int64),
@@ -292,6 +294,13 @@ def _duplicates(group: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return order[~first], order[run[~first]]
 
 
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """The pairs of all passes; usually the key pass alone, then without a 5 M-row copy."""
+    if len(parts) == 1:
+        return parts[0].astype(dtype, copy=False)
+    return np.concatenate(parts, dtype=dtype)
+
+
 def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
     """The matching passes. Returns pairs (l, s, pass) and the statement-side flags."""
     nL, nS = L["n"], S["n"]
@@ -376,12 +385,8 @@ def _match(L: dict, S: dict, orders, refunds, *, window: pd.Timedelta) -> dict:
         p_pass.append(np.full(len(j), 2, np.int8))
         l_free[j["l"].to_numpy()] = False
         s_free[j["s"].to_numpy()] = False
-    def cat(parts, dtype):  # usually the key pass alone: no 5 M-row copy then
-        return parts[0].astype(dtype, copy=False) if len(parts) == 1 else np.concatenate(
-            parts, dtype=dtype)
-
-    return {"l": cat(p_l, np.int64), "s": cat(p_s, np.int64),
-            "pass": cat(p_pass, np.int8), "status": status,
+    return {"l": _joined(p_l, np.int64), "s": _joined(p_s, np.int64),
+            "pass": _joined(p_pass, np.int8), "status": status,
             "status_l": np.where(status, lpos, -1), "dup_of": dup_of,
             "s_opos": s_opos}
 
