@@ -443,6 +443,10 @@ def recon_tables(rec, /, *, lang: str = "zh") -> tuple:
         label("ties out", "轧平", lang=lang): [
             "✓" if a and b else "✗" for a, b in zip(t["ledger_ties"], t["statement_ties"],
                                                    strict=True)],
+        # days the mall expected payments but the bill had not one row: not loaded?
+        label("days without a bill", "无账单日期", lang=lang): t["provider"].map(
+            rec.summary[rec.summary["no_bill"]].groupby("provider")["day"].agg(
+                lambda d: ", ".join(d.dt.strftime("%m-%d")))).fillna(""),
     }).style.hide(axis="index")
     e = rec.exceptions
     if e.empty:

@@ -375,6 +375,19 @@ def test_reconciliation_tables_show_differences_to_the_fen(mall_dir):
             == [fen_to_yuan(int(v)) for v in fee["fee_diff_fen"]])
 
 
+def test_reconciliation_status_names_days_without_a_bill(mall_dir):
+    from mallkit.reconcile import reconcile
+
+    mall = read_mall(mall_dir)
+    st = mall["statements"]
+    day = st["occurred_at"].dt.normalize() == pd.Timestamp("2025-11-12")
+    rec = reconcile(mall["orders"], mall["refunds"], st[~(day & (st["provider"] == "wechat"))],
+                    start="2025-11-10", end="2025-11-16")
+    status = report.recon_tables(rec, lang="en")[0].data.set_index("gateway")
+    assert status.loc["wechat", "days without a bill"] == "11-12"
+    assert status.loc["alipay", "days without a bill"] == ""
+
+
 def test_reconciliation_table_speaks_chinese_to_a_chinese_reader(mall_dir, monkeypatch):
     from mallkit import fonts
     from mallkit.reconcile import reconcile
