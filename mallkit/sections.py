@@ -428,6 +428,7 @@ def recon_tables(rec, /, *, lang: str = "zh") -> tuple:
         return fen_to_yuan(int(v))
 
     t = rec.totals
+    nb = rec.summary[rec.summary["no_bill"]]
     status = pd.DataFrame({
         label("gateway", "渠道", lang=lang): t["provider"],
         label("ledger", "账面", lang=lang): [f"{n:,} / {y(v)}" for n, v in
@@ -444,9 +445,9 @@ def recon_tables(rec, /, *, lang: str = "zh") -> tuple:
             "✓" if a and b else "✗" for a, b in zip(t["ledger_ties"], t["statement_ties"],
                                                    strict=True)],
         # days the mall expected payments but the bill had not one row: not loaded?
-        label("days without a bill", "无账单日期", lang=lang): t["provider"].map(
-            rec.summary[rec.summary["no_bill"]].groupby("provider")["day"].agg(
-                lambda d: ", ".join(d.dt.strftime("%m-%d")))).fillna(""),
+        label("days without a bill", "无账单日期", lang=lang): [
+            ", ".join(nb.loc[nb["provider"] == p, "day"].dt.strftime("%m-%d"))
+            for p in t["provider"]],
     }).style.hide(axis="index")
     e = rec.exceptions
     if e.empty:
