@@ -386,6 +386,10 @@ def test_reconciliation_status_names_days_without_a_bill(mall_dir):
     status = report.recon_tables(rec, lang="en")[0].data.set_index("gateway")
     assert status.loc["wechat", "days without a bill"] == "11-12"
     assert status.loc["alipay", "days without a bill"] == ""
+    whole = reconcile(mall["orders"], mall["refunds"], st, start="2025-11-10", end="2025-11-16")
+    assert not whole.summary["no_bill"].any()  # (the case that once broke the notebook)
+    assert report.recon_tables(whole, lang="en")[0].data["days without a bill"].tolist() == [
+        "", ""]
 
 
 def test_reconciliation_table_speaks_chinese_to_a_chinese_reader(mall_dir, monkeypatch):
