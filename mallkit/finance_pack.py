@@ -5,9 +5,11 @@ An edge module (like :mod:`mallkit.bills`, which re-exports its names): it turns
 them to files.
 
 * :func:`finance_pack` — pure: the sheets as tables of text, headers in Chinese: 汇总
-  (tie-out per provider and day, and 合计), one sheet per exception class (渠道漏单,
-  平台漏单, 金额不符, 退款不符, 重复扣款, 状态不符, 手续费不符), 跨期挂账 (the pool) and
-  原始文件 (:func:`manifest`: file, SHA-256, rows, footer figures checked).
+  (tie-out per provider and day, and 合计; 账单缺失 where the mall expected payments but
+  the bill had no row), one sheet per exception class (渠道漏单, 平台漏单, 金额不符,
+  退款不符, 重复扣款, 状态不符, 手续费不符: 异常编号 stable across runs, both sides, 说明 in
+  Chinese, and 处理依据 / 处理状态 / 处理人 / 处理时间 for the sign-off), 跨期挂账 (the pool)
+  and 原始文件 (:func:`manifest`: file, SHA-256, rows, footer figures checked).
 * :func:`write_finance_pack` — an ``.xlsx`` workbook (the default: one sheet each, money
   as numbers in yuan shown with two decimals plus the exact integer fen beside them, IDs
   as text, header row frozen, filters on), a folder of CSVs or one HTML page.
