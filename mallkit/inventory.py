@@ -289,8 +289,9 @@ def inventory_warnings(
         ``occasion, occasion_date, occasion_uplift`` (the strongest upcoming occasion
         within P + cycle), ``method, safety_stock, reorder_point, order_up_to,
         suggested_qty, moq, case_pack, last_sale, days_since_sale, used_days, notes``
-        (caveats: low data, safety stock floored, an occasion without history, …) and
-        ``reason``. ``days_of_cover`` is infinite without demand.
+        (caveats: low data, safety stock floored, an occasion without history, …),
+        ``reason`` and ``reason_zh`` (the same numbers in Chinese, for the 原因 of a
+        Chinese report). ``days_of_cover`` is infinite without demand.
 
     Raises
     ------
@@ -495,12 +496,14 @@ def inventory_warnings(
     })
     reason = _reasons(out, review, overstock_days, slow_days, window_days, occ_src)
     out["reason"] = pd.array(reason.to_numpy(zero_copy_only=False), dtype="str")
+    zh = _reasons_zh(out, review, overstock_days, slow_days, window_days, occ_src)
+    out["reason_zh"] = pd.array(zh.to_numpy(zero_copy_only=False), dtype="str")
     rank = pd.Series(level).map({lv: i for i, lv in enumerate(LEVELS)}).to_numpy()
     order = np.lexsort((skus.to_numpy(), np.nan_to_num(pcover, nan=np.inf), rank))
     return out.iloc[order].reset_index(drop=True).astype(
         {"sku": "str", "category": "str", "level": "str", "level_cn": "str",
          "demand_class": "str", "abc_xyz": "str", "occasion": "str", "method": "str",
-         "notes": "str", "reason": "str"})
+         "notes": "str", "reason": "str", "reason_zh": "str"})
 
 
 def _baseline(st: pd.DataFrame, h: _History, window_days: int):
@@ -615,6 +618,57 @@ def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: i
          _cat(covers, need, ev, order),
          slow_txt,
          _cat(covers, " > ", _s(overstock_days, 1, trim=True), " d at ", per_day, " units/d")],
+        _cat(covers, need, ev))
+
+
+def _reasons_zh(w: pd.DataFrame, review: float, overstock_days: float, slow_days: int,
+                window_days: int, occ_src: np.ndarray) -> pa.Array:
+    """The same reasons in Chinese, with the same numbers (the Chinese report's 原因)."""
+    lv = w["level"].to_numpy()
+    oh = w["on_hand"].to_numpy(dtype="float64", na_value=np.nan)
+    oo = w["on_order"].to_numpy(dtype="float64", na_value=np.nan)
+    rop = _s(np.ceil(w["reorder_point"]))
+    pos = _cat("在库 ", _s(oh), " + 在途 ", _s(oo))
+    covers = _cat(pos, "，可售 ", _s(w["position_cover_days"], 1), " 天")
+    need = _cat("；提前期 ", _s(w["lead_time_days"], 1, trim=True), " 天 + 补货周期 ",
+                _s(review, 1, trim=True), " 天，需 ", rop, "（需求 ",
+                _s(w["lead_time_demand"], 1), " + 安全库存 ", _s(w["safety_stock"], 1),
+                "，服务水平 ", _s(w["service_level"] * 100), "%）")
+    has = pd.notna(w["occasion"].to_numpy())
+    ev = pc.if_else(pa.array(has), _cat(
+        "，含 ", w["occasion"].to_numpy().astype(str), " ",
+        pc.utf8_slice_codeunits(_iso(w["occasion_date"]), 5), " ×",
+        _s(w["occasion_uplift"], 1), np.where(occ_src != "", "（按以往同类活动估计）", "")), "")
+    q = w["suggested_qty"].to_numpy()
+    order = _select([q > 0, oo > 0],
+                    [_cat("；建议下单 ", _s(q), "（起订量 ", _s(w["moq"].to_numpy(
+                        dtype="float64", na_value=np.nan)), "，箱规 ", _s(w["case_pack"].to_numpy(
+                            dtype="float64", na_value=np.nan)), "）"),
+                     "；在途订单可覆盖：请催货"],
+                    "；预计无需求：不建议下单")
+    unknown_d = w["notes"].str.contains("demand unknown", regex=False).to_numpy()
+    below = (w["position"] <= w["reorder_point"]).to_numpy(dtype=bool, na_value=False)
+    slow_rop = _select(
+        [below], [_cat("；已到或低于再订货点 ", rop, "，但未建议下单：采购前请核实")], "")
+    slow_txt = _select([pd.isna(w["last_sale"]).to_numpy()],
+                       [_cat("数据中无销售；", pos, slow_rop)],
+                       _cat(_s(w["days_since_sale"]), " 天无销售（最近 ", _iso(w["last_sale"]),
+                            "，阈值 ", str(slow_days), " 天）；", pos, slow_rop))
+    return _select(
+        [lv == "unknown_sku", lv == "no_stock_record", (lv == "stockout") & unknown_d,
+         lv == "stockout", lv == "below_safety", lv == "reorder", lv == "slow_moving",
+         lv == "overstock"],
+        [_cat("商品表中无此 SKU（无提前期、起订量、箱规）；", pos),
+         "as_of 当天无库存记录：库存未知",
+         _cat("缺货：在库 0 + 在途 ", _s(oo), "；近 ", str(window_days),
+              " 天从未有货，需求未知：请检查商品链接"),
+         _cat("缺货：", covers, need, ev, order),
+         _cat("在库 ", _s(oh), " < 安全库存 ", _s(w["safety_stock"], 1), "；", covers, need,
+              ev, order),
+         _cat(covers, need, ev, order),
+         slow_txt,
+         _cat(covers, " > ", _s(overstock_days, 1, trim=True), " 天（日均 ",
+              _s(w["demand_per_day"], 2), " 件）")],
         _cat(covers, need, ev))
 
 

@@ -456,7 +456,7 @@ def recon_tables(rec, /, *, lang: str = "zh") -> tuple:
     else:
         from mallkit.finance_pack import CLASS_NAMES_ZH
 
-        zh = label("en", "zh", lang=lang) == "zh"
+        zh = lang == "zh"  # values follow lang (a browser draws them); headers follow fonts
         open_ = pd.DataFrame({
             label("class", "类型", lang=lang): e["class"].map(CLASS_NAMES_ZH) if zh
             else e["class"],
@@ -497,6 +497,6 @@ def stock_tables(warnings_: pd.DataFrame, /, *, n: int = 15, lang: str = "zh") -
         label("on order", "在途", lang=lang): act["on_order"],
         label("days of cover", "可售天数", lang=lang): act["days_of_cover"].map("{:.1f}".format),
         label("suggested order", "建议补货", lang=lang): act["suggested_qty"],
-        label("why", "原因", lang=lang): act["reason"],
+        label("why", "原因", lang=lang): act["reason_zh" if lang == "zh" else "reason"],
     }).style.hide(axis="index")
     return levels, urgent

@@ -9,6 +9,7 @@ order-up-to level, at least the MOQ, whole cases), and from the event-blind run.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 
 import numpy as np
@@ -101,6 +102,24 @@ def test_reason_states_the_numbers(w1020):
                                   f"{math.ceil(r['reorder_point'])}")
     assert f"order {r['suggested_qty']} (MOQ {r['moq']}, case {r['case_pack']})" in r["reason"]
     assert "双11/final_payment on 11-11" in r["reason"]  # the event that raises the need
+
+
+def test_chinese_reason_states_the_same_numbers(w1020):
+    """reason_zh (the Chinese report's 原因) says what reason says, number for number."""
+    levels = ("reorder", "stockout", "slow_moving", "overstock")
+    assert set(levels) <= set(w1020["level"])  # every kind of reason is compared
+    for level in levels:
+        for _, r in w1020[w1020["level"] == level].head(3).iterrows():
+            en = re.findall(r"\d+(?:\.\d+)?", r["reason"].replace("11-11", ""))
+            zh = re.findall(r"\d+(?:\.\d+)?", r["reason_zh"].replace("11-11", ""))
+            assert zh == en, (level, r["reason"], r["reason_zh"])
+    r = w1020[w1020["level"] == "reorder"].iloc[0]
+    assert r["reason_zh"].startswith(f"在库 {r['on_hand']} + 在途 {r['on_order']}，可售 "
+                                     f"{r['position_cover_days']:.1f} 天；提前期 ")
+    assert f"建议下单 {r['suggested_qty']}（起订量 {r['moq']}，箱规 {r['case_pack']}）" in \
+        r["reason_zh"]
+    assert "含 双11/final_payment 11-11 ×" in r["reason_zh"]
+    assert w1020["reason_zh"].str.len().gt(5).all()
 
 
 def test_event_uplift_raises_lead_time_demand_before_double_11(mall, w1020):
