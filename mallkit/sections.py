@@ -359,8 +359,29 @@ _PACE_COLUMNS = {
 }
 
 
+#: :func:`mallkit.targets.pacing` flags in the words of a Chinese report.
+PACE_FLAGS_ZH = {
+    "not_started": "未开始", "closed": "已结束", "early_period": "期初（天数少）",
+    "no_actuals": "尚无销售", "incomplete_actuals": "数据不全", "short_history": "历史太短",
+    "poor_fit": "模型拟合差", "not_converged": "模型未收敛", "unseen_events": "含未见过的活动",
+    "flat_weights": "按天平均",
+}
+
+
 def pace_table(pace, /, *, lang: str = "zh"):
-    """A reader's table of :func:`mallkit.targets.pacing`: 达成率, pace, landing with interval."""
+    """A reader's table of :func:`mallkit.targets.pacing`: 达成率, pace, landing with interval.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2026-11-01", "2026-11-10")
+    >>> act = pd.DataFrame({"date": days, "gmv_fen": 1000})
+    >>> tg = pd.DataFrame({"period": ["2026-11"], "level": ["total"], "key": ["all"],
+    ...                    "target_fen": [30_000]})
+    >>> from mallkit.pacing import pacing
+    >>> t = pace_table(pacing(act, tg, as_of="2026-11-11", model=None), lang="zh").data
+    >>> t.iloc[0, -1]  # 提示 (flags): no history before the month, so a flat daily plan
+    '按天平均'
+    """
     from mallkit.fonts import label
 
     s = pace.summary
@@ -377,6 +398,9 @@ def pace_table(pace, /, *, lang: str = "zh"):
             v = v.map(lambda x: "–" if pd.isna(x) else f"{x:.1%}")
         elif col == "pace_index":
             v = v.map(lambda x: "–" if pd.isna(x) else f"{x:.2f}")
+        elif col == "flags" and lang == "zh":
+            v = v.fillna("").map(lambda f: "；".join(PACE_FLAGS_ZH.get(x, x)
+                                                    for x in f.split(";") if x))
         out[label(*names, lang=lang)] = list(v)
     return out.style.hide(axis="index")
 

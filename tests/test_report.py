@@ -463,3 +463,19 @@ def test_committed_notebooks_are_what_the_build_scripts_write(tmp_path):
     assert built == [p.name for p in NOTEBOOKS]
     for p in NOTEBOOKS:
         assert (tmp_path / p.name).read_text() == p.read_text(), f"{p.name}: run tools/ scripts"
+
+
+def test_every_pace_flag_has_chinese_words():
+    """The Chinese report translates pacing's flags; a new flag without words would show
+    as a code. The flags are read from pacing's source (what it can emit)."""
+    import inspect
+    import re
+
+    from mallkit import pacing
+    from mallkit.sections import PACE_FLAGS_ZH
+
+    src = inspect.getsource(pacing)
+    emitted = set(re.findall(r'flags\.append\("(\w+)"\)', src)) | set(
+        re.findall(r'\["(\w+)"\] if \(r\.level', src))
+    assert {"poor_fit", "no_actuals", "flat_weights"} <= emitted  # the pattern still reads
+    assert emitted <= set(PACE_FLAGS_ZH)
