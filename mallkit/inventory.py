@@ -51,7 +51,7 @@ from mallkit.safety import (
     standard_normal_loss,
 )
 from mallkit.schema import validate
-from mallkit.stock_reasons import _reasons, _reasons_zh
+from mallkit.stock_reasons import _reasons
 from mallkit.uplift import _promo_fallback, _uplift
 
 __all__ = [
@@ -449,7 +449,7 @@ def inventory_warnings(
     })
     reason = _reasons(out, review, overstock_days, slow_days, window_days, occ_src)
     out["reason"] = pd.array(reason.to_numpy(zero_copy_only=False), dtype="str")
-    zh = _reasons_zh(out, review, overstock_days, slow_days, window_days, occ_src)
+    zh = _reasons(out, review, overstock_days, slow_days, window_days, occ_src, lang="zh")
     out["reason_zh"] = pd.array(zh.to_numpy(zero_copy_only=False), dtype="str")
     rank = pd.Series(level).map({lv: i for i, lv in enumerate(LEVELS)}).to_numpy()
     order = np.lexsort((skus.to_numpy(), np.nan_to_num(pcover, nan=np.inf), rank))

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 import numpy as np
@@ -69,104 +70,109 @@ def _select(conds: list[np.ndarray], choices: list[Any], default: Any) -> pa.Arr
     return out
 
 
+#: The words of each part of a reason, per language; ``{name}`` is a number (or an
+#: earlier part) filled in by :func:`_reasons`. Both languages carry the same numbers in
+#: the same order, so a reader can check one against the other.
+WORDS = {
+    "en": {
+        "pos": "on hand {oh} + on order {oo}",
+        "covers": "{pos} covers {cover} d",
+        "need": "; lead time {lt} d + review {review} d need {rop} (demand {ltd} + safety "
+                "{ss} at {sl}% service)",
+        "ev": ", incl. {occ} on {occ_date} ×{occ_up}{occ_src}",
+        "order": "; order {q} (MOQ {moq}, case {case})",
+        "expedite": "; open orders cover it: expedite them",
+        "no_order": "; no demand expected: no order suggested",
+        "slow_rop": "; at or below the reorder point {rop}, yet no order suggested: check "
+                    "before buying",
+        "never_sold": "no sale in the data; {pos}{slow_rop}",
+        "slow": "no sale for {days_since} d (last {last}, threshold {slow_days} d); "
+                "{pos}{slow_rop}",
+        "unknown_sku": "not in products (no lead time, MOQ or case pack); {pos}",
+        "no_stock_record": "no inventory row on as_of: stock unknown",
+        "never_in_stock": "out of stock: on hand 0 + on order {oo}; never in stock in "
+                          "{window_days} d, demand unknown: check the listing",
+        "stockout": "out of stock: {covers}{need}{ev}{order}",
+        "below_safety": "on hand {oh} < safety stock {ss}; {covers}{need}{ev}{order}",
+        "reorder": "{covers}{need}{ev}{order}",
+        "overstock": "{covers} > {over_days} d at {per_day} units/d",
+        "ok": "{covers}{need}{ev}",
+    },
+    "zh": {
+        "pos": "在库 {oh} + 在途 {oo}",
+        "covers": "{pos}，可售 {cover} 天",
+        "need": "；提前期 {lt} 天 + 补货周期 {review} 天，需 {rop}（需求 {ltd} + 安全库存 {ss}，"
+                "服务水平 {sl}%）",
+        "ev": "，含 {occ} {occ_date} ×{occ_up}{occ_src_zh}",
+        "order": "；建议下单 {q}（起订量 {moq}，箱规 {case}）",
+        "expedite": "；在途订单可覆盖：请催货",
+        "no_order": "；预计无需求：不建议下单",
+        "slow_rop": "；已到或低于再订货点 {rop}，但未建议下单：采购前请核实",
+        "never_sold": "数据中无销售；{pos}{slow_rop}",
+        "slow": "{days_since} 天无销售（最近 {last}，阈值 {slow_days} 天）；{pos}{slow_rop}",
+        "unknown_sku": "商品表中无此 SKU（无提前期、起订量、箱规）；{pos}",
+        "no_stock_record": "as_of 当天无库存记录：库存未知",
+        "never_in_stock": "缺货：在库 0 + 在途 {oo}；近 {window_days} 天从未有货，需求未知："
+                          "请检查商品链接",
+        "stockout": "缺货：{covers}{need}{ev}{order}",
+        "below_safety": "在库 {oh} < 安全库存 {ss}；{covers}{need}{ev}{order}",
+        "reorder": "{covers}{need}{ev}{order}",
+        "overstock": "{covers} > {over_days} 天（日均 {per_day} 件）",
+        "ok": "{covers}{need}{ev}",
+    },
+}
+
+
+def _fill(template: str, vals: dict) -> Any:
+    """A template of :data:`WORDS` with its ``{name}`` parts taken from ``vals``."""
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            parts.append(literal)
+        if name is not None:
+            parts.append(vals[name])
+    return _cat(*parts) if len(parts) > 1 else _pa(parts[0])
+
+
 def _reasons(w: pd.DataFrame, review: float, overstock_days: float, slow_days: int,
-             window_days: int, occ_src: np.ndarray) -> np.ndarray:
+             window_days: int, occ_src: np.ndarray, *, lang: str = "en") -> pa.Array:
+    """Why each SKU of ``w`` is at its level, with the numbers, in ``lang`` (en / zh)."""
+    words = WORDS[lang]
     lv = w["level"].to_numpy()
     oh = w["on_hand"].to_numpy(dtype="float64", na_value=np.nan)
     oo = w["on_order"].to_numpy(dtype="float64", na_value=np.nan)
-    pos = _cat("on hand ", _s(oh), " + on order ", _s(oo))
-    covers = _cat(pos, " covers ", _s(w["position_cover_days"], 1), " d")
-    need = _cat("; lead time ", _s(w["lead_time_days"], 1, trim=True), " d + review ",
-                _s(review, 1, trim=True), " d need ", _s(np.ceil(w["reorder_point"])), " (demand ",
-                _s(w["lead_time_demand"], 1), " + safety ", _s(w["safety_stock"], 1),
-                " at ", _s(w["service_level"] * 100), "% service)")
-    occ = w["occasion"].to_numpy()
-    has = pd.notna(occ)
-    date = pc.utf8_slice_codeunits(_iso(w["occasion_date"]), 5)  # MM-DD
-    ev = pc.if_else(pa.array(has), _cat(", incl. ", occ.astype(str), " on ", date, " ×",
-                                        _s(w["occasion_uplift"], 1),
-                                        occ_src.astype(str)), "")
     q = w["suggested_qty"].to_numpy()
-    order = _select([q > 0, oo > 0],
-                    [_cat("; order ", _s(q), " (MOQ ", _s(w["moq"].to_numpy(
-                        dtype="float64", na_value=np.nan)), ", case ", _s(w["case_pack"].to_numpy(
-                            dtype="float64", na_value=np.nan)), ")"),
-                     "; open orders cover it: expedite them"],
-                    "; no demand expected: no order suggested")
-    unknown_d = w["notes"].str.contains("demand unknown", regex=False).to_numpy()
-    last = _iso(w["last_sale"])
+    v = {
+        "oh": _s(oh), "oo": _s(oo), "cover": _s(w["position_cover_days"], 1),
+        "lt": _s(w["lead_time_days"], 1, trim=True), "review": _s(review, 1, trim=True),
+        "rop": _s(np.ceil(w["reorder_point"])), "ltd": _s(w["lead_time_demand"], 1),
+        "ss": _s(w["safety_stock"], 1), "sl": _s(w["service_level"] * 100),
+        "occ": w["occasion"].to_numpy().astype(str),
+        "occ_date": pc.utf8_slice_codeunits(_iso(w["occasion_date"]), 5),  # MM-DD
+        "occ_up": _s(w["occasion_uplift"], 1), "occ_src": occ_src.astype(str),
+        "occ_src_zh": np.where(occ_src != "", "（按以往同类活动估计）", ""),
+        "q": _s(q), "moq": _s(w["moq"].to_numpy(dtype="float64", na_value=np.nan)),
+        "case": _s(w["case_pack"].to_numpy(dtype="float64", na_value=np.nan)),
+        "days_since": _s(w["days_since_sale"]), "last": _iso(w["last_sale"]),
+        "slow_days": str(slow_days), "window_days": str(window_days),
+        "over_days": _s(overstock_days, 1, trim=True), "per_day": _s(w["demand_per_day"], 2),
+    }
+    for part in ("pos", "covers", "need"):  # each builds on the ones before
+        v[part] = _fill(words[part], v)
+    v["ev"] = pc.if_else(pa.array(pd.notna(w["occasion"].to_numpy())),
+                         _fill(words["ev"], v), "")
+    v["order"] = _select([q > 0, oo > 0], [_fill(words["order"], v), words["expedite"]],
+                         words["no_order"])
     below = (w["position"] <= w["reorder_point"]).to_numpy(dtype=bool, na_value=False)
-    slow_rop = _select([below], [_cat("; at or below the reorder point ",
-                                      _s(np.ceil(w["reorder_point"])),
-                                      ", yet no order suggested: check before buying")], "")
-    slow_txt = _select([pd.isna(w["last_sale"]).to_numpy()],
-                       [_cat("no sale in the data; ", pos, slow_rop)],
-                       _cat("no sale for ", _s(w["days_since_sale"]), " d (last ", last,
-                            ", threshold ", str(slow_days), " d); ", pos, slow_rop))
-    per_day = _s(w["demand_per_day"], 2)
+    v["slow_rop"] = _select([below], [_fill(words["slow_rop"], v)], "")
+    slow = _select([pd.isna(w["last_sale"]).to_numpy()], [_fill(words["never_sold"], v)],
+                   _fill(words["slow"], v))
+    unknown_d = w["notes"].str.contains("demand unknown", regex=False).to_numpy()
     return _select(
         [lv == "unknown_sku", lv == "no_stock_record", (lv == "stockout") & unknown_d,
          lv == "stockout", lv == "below_safety", lv == "reorder", lv == "slow_moving",
          lv == "overstock"],
-        [_cat("not in products (no lead time, MOQ or case pack); ", pos),
-         "no inventory row on as_of: stock unknown",
-         _cat("out of stock: on hand 0 + on order ", _s(oo), "; never in stock in ",
-              str(window_days), " d, demand unknown: check the listing"),
-         _cat("out of stock: ", covers, need, ev, order),
-         _cat("on hand ", _s(oh), " < safety stock ", _s(w["safety_stock"], 1), "; ",
-              covers, need, ev, order),
-         _cat(covers, need, ev, order),
-         slow_txt,
-         _cat(covers, " > ", _s(overstock_days, 1, trim=True), " d at ", per_day, " units/d")],
-        _cat(covers, need, ev))
-
-
-def _reasons_zh(w: pd.DataFrame, review: float, overstock_days: float, slow_days: int,
-                window_days: int, occ_src: np.ndarray) -> pa.Array:
-    """The same reasons in Chinese, with the same numbers (the Chinese report's 原因)."""
-    lv = w["level"].to_numpy()
-    oh = w["on_hand"].to_numpy(dtype="float64", na_value=np.nan)
-    oo = w["on_order"].to_numpy(dtype="float64", na_value=np.nan)
-    rop = _s(np.ceil(w["reorder_point"]))
-    pos = _cat("在库 ", _s(oh), " + 在途 ", _s(oo))
-    covers = _cat(pos, "，可售 ", _s(w["position_cover_days"], 1), " 天")
-    need = _cat("；提前期 ", _s(w["lead_time_days"], 1, trim=True), " 天 + 补货周期 ",
-                _s(review, 1, trim=True), " 天，需 ", rop, "（需求 ",
-                _s(w["lead_time_demand"], 1), " + 安全库存 ", _s(w["safety_stock"], 1),
-                "，服务水平 ", _s(w["service_level"] * 100), "%）")
-    has = pd.notna(w["occasion"].to_numpy())
-    ev = pc.if_else(pa.array(has), _cat(
-        "，含 ", w["occasion"].to_numpy().astype(str), " ",
-        pc.utf8_slice_codeunits(_iso(w["occasion_date"]), 5), " ×",
-        _s(w["occasion_uplift"], 1), np.where(occ_src != "", "（按以往同类活动估计）", "")), "")
-    q = w["suggested_qty"].to_numpy()
-    order = _select([q > 0, oo > 0],
-                    [_cat("；建议下单 ", _s(q), "（起订量 ", _s(w["moq"].to_numpy(
-                        dtype="float64", na_value=np.nan)), "，箱规 ", _s(w["case_pack"].to_numpy(
-                            dtype="float64", na_value=np.nan)), "）"),
-                     "；在途订单可覆盖：请催货"],
-                    "；预计无需求：不建议下单")
-    unknown_d = w["notes"].str.contains("demand unknown", regex=False).to_numpy()
-    below = (w["position"] <= w["reorder_point"]).to_numpy(dtype=bool, na_value=False)
-    slow_rop = _select(
-        [below], [_cat("；已到或低于再订货点 ", rop, "，但未建议下单：采购前请核实")], "")
-    slow_txt = _select([pd.isna(w["last_sale"]).to_numpy()],
-                       [_cat("数据中无销售；", pos, slow_rop)],
-                       _cat(_s(w["days_since_sale"]), " 天无销售（最近 ", _iso(w["last_sale"]),
-                            "，阈值 ", str(slow_days), " 天）；", pos, slow_rop))
-    return _select(
-        [lv == "unknown_sku", lv == "no_stock_record", (lv == "stockout") & unknown_d,
-         lv == "stockout", lv == "below_safety", lv == "reorder", lv == "slow_moving",
-         lv == "overstock"],
-        [_cat("商品表中无此 SKU（无提前期、起订量、箱规）；", pos),
-         "as_of 当天无库存记录：库存未知",
-         _cat("缺货：在库 0 + 在途 ", _s(oo), "；近 ", str(window_days),
-              " 天从未有货，需求未知：请检查商品链接"),
-         _cat("缺货：", covers, need, ev, order),
-         _cat("在库 ", _s(oh), " < 安全库存 ", _s(w["safety_stock"], 1), "；", covers, need,
-              ev, order),
-         _cat(covers, need, ev, order),
-         slow_txt,
-         _cat(covers, " > ", _s(overstock_days, 1, trim=True), " 天（日均 ",
-              _s(w["demand_per_day"], 2), " 件）")],
-        _cat(covers, need, ev))
+        [*(_fill(words[k], v) for k in ("unknown_sku", "no_stock_record", "never_in_stock",
+                                        "stockout", "below_safety", "reorder")),
+         slow, _fill(words["overstock"], v)],
+        _fill(words["ok"], v))
