@@ -175,6 +175,10 @@ def _reconcile(args) -> int:
               f"{fen_to_yuan(r.statement_fen)}, matched {r.matched_n}, exceptions "
               f"{r.exceptions_n}, fees {fen_to_yuan(r.fee_fen)}, net {fen_to_yuan(r.net_fen)}"
               f" ({ties})")
+    day_before = str((start - pd.Timedelta(days=1)).date())
+    if earlier and earlier[-1].stem[5:] != day_before:  # a day was skipped
+        print(f"  warning: the last run in {out} ended {earlier[-1].stem[5:]}, not "
+              f"{day_before}: the days between are not reconciled (run them first)")
     for r in rec.summary[rec.summary["no_bill"]].itertuples(index=False):
         print(f"  warning: no {r.provider} bill rows for {r.day.date()} while the mall expects "
               f"{r.ledger_n} item(s): was that bill passed?")

@@ -449,6 +449,10 @@ def test_cli_reconciles_a_day_of_real_format_bills_and_carries_the_pool(tmp_path
     # The next day (no bills yet: "No Bill Exist") takes the earlier pool in.
     assert cli.main([*argv[:2], "2026-11-12", *argv[3:], "--bills"]) == 0
     assert "pool in from pool_2026-11-11.parquet" in capsys.readouterr().out
+    # A skipped day is said, not silently left unreconciled.
+    assert cli.main([*argv[:2], "2026-11-14", *argv[3:], "--bills"]) == 0
+    assert ("warning: the last run in " in (said := capsys.readouterr().out)
+            and "ended 2026-11-12, not 2026-11-13" in said)
     # The contract options reach reconcile: a WeChat contract that keeps the fee on
     # refunds makes the fixture's returned fee (-0.06 on the 10.00 refund) a difference.
     assert cli.main([*argv, "--out", str(tmp_path / "kept"), "--bills", *bills,
