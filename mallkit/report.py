@@ -358,11 +358,13 @@ def _generator_version() -> str:
     return hashlib.sha256(inspect.getsource(datasets).encode()).hexdigest()[:12]
 
 
-def report_window(period: str, as_of: str, mall: dict) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+def report_window(period: str, as_of: str, mall: dict, *, lang: str = "en"
+                  ) -> tuple[pd.Timestamp, pd.Timestamp, str]:
     """The days a report covers: the period, cut at ``as_of`` (default: the data's last day).
 
-    Returns ``(start, end, note)``; the note says when the period is not complete.
-    Raises :class:`ReportError` when the period lies outside the data.
+    Returns ``(start, end, note)``; the note (in ``lang``: "en" or "zh") says when the
+    period is not complete. Raises :class:`ReportError` when the period lies outside the
+    data.
     """
     p = mcal.parse_period(period)
     last = mall["orders"]["created_at"].max().normalize()
@@ -375,14 +377,17 @@ def report_window(period: str, as_of: str, mall: dict) -> tuple[pd.Timestamp, pd
         raise ReportError(f"as_of {cut.date()} is before period {period} starts "
                           f"({p.start.date()})")
     end = min(p.end, cut, last)  # days after the data's last day are unknown, not zero sales
+    zh = lang == "zh"
     notes = []
     if end < p.end:
-        notes.append(f"period to date: {p.start.date()}..{end.date()} "
-                     f"({(end - p.start).days + 1} of {p.days} days)")
+        n = (end - p.start).days + 1
+        notes.append(f"截至 {end.date()}：{p.start.date()} 起 {n} 天（全期 {p.days} 天）" if zh
+                     else f"period to date: {p.start.date()}..{end.date()} ({n} of {p.days} days)")
     if cut > last and p.end > last:
-        notes.append(f"the data end on {last.date()}")
+        notes.append(f"数据截至 {last.date()}" if zh else f"the data end on {last.date()}")
     if p.start < first:
-        notes.append(f"the data start on {first.date()}: earlier days of the period hold no "
+        notes.append(f"数据始于 {first.date()}：本期更早的日子没有订单" if zh else
+                     f"the data start on {first.date()}: earlier days of the period hold no "
                      "orders")
-    return p.start, end, "; ".join(notes)
+    return p.start, end, ("；" if zh else "; ").join(notes)
 

@@ -313,6 +313,8 @@ def test_report_window_cuts_at_the_data_and_names_bad_as_of():
     assert (start, end) == (pd.Timestamp("2025-11-01"), pd.Timestamp("2025-11-20"))
     assert "period to date: 2025-11-01..2025-11-20 (20 of 30 days)" in note
     assert "the data end on 2025-11-20" in note
+    _, _, zh = report.report_window("2025-11", "2025-11-25", mall, lang="zh")
+    assert zh == "截至 2025-11-20：2025-11-01 起 20 天（全期 30 天）；数据截至 2025-11-20"
     # A period that starts before the data: August 2025 against data from 20 August.
     _, _, note = report.report_window("2025-08", "", _orders_between("2025-08-20", "2025-11-20"))
     assert "the data start on 2025-08-20" in note

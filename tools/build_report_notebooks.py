@@ -40,7 +40,7 @@ from mallkit.fonts import label, use_cjk_font
 cjk_font = use_cjk_font()
 lang_ = lang if cjk_font else "en"  # English labels when no CJK font is installed
 mall = report.load_mall(data_dir)
-start, end, window_note = report.report_window(period, as_of, mall)'''
+start, end, window_note = report.report_window(period, as_of, mall, lang=lang)'''
 
 def build(kind):
     weekly = kind == "weekly"
