@@ -77,7 +77,8 @@ class KPISummary:
     periods : DataFrame
         The windows compared: ``window`` (current / prev / yoy), ``start``, ``end``.
     notes : DataFrame
-        ``window, note``: zero-UV or zero-order windows, and the events of each window.
+        ``window, note, note_zh``: zero-UV or zero-order windows, and the events of each
+        window (``note_zh``: the same in Chinese, for a Chinese report).
     """
 
     current: pd.DataFrame
@@ -218,7 +219,7 @@ def kpi_summary(
     periods = pd.DataFrame([(k, a, b) for k, (a, b) in windows.items()],
                            columns=["window", "start", "end"])
     return KPISummary(current=cur, kpis=long.reset_index(drop=True), periods=periods,
-                      notes=pd.DataFrame(notes, columns=["window", "note"]))
+                      notes=pd.DataFrame(notes, columns=["window", "note", "note_zh"]))
 
 
 def previous_window(period, /, *, end=None) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -254,18 +255,29 @@ def previous_window(period, /, *, end=None) -> tuple[pd.Timestamp, pd.Timestamp]
     return q.start, min(q.start + elapsed, q.end)
 
 
-def _notes(name: str, s, e, table: pd.DataFrame) -> list[tuple[str, str]]:
+#: Event phases (mallkit.calendar) in the words of a Chinese report.
+PHASES_ZH = {"presale": "预售", "final_payment": "尾款", "main": "正式期", "climax": "高潮",
+             "tail": "返场", "day": "当天", "day_off": "放假", "workday": "调休上班",
+             "pre_stop_peak": "停运前高峰", "courier_stop": "快递停运"}
+
+
+def _notes(name: str, s, e, table: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(window, note, note_zh): channels without UV or orders, events in the window."""
     out = []
+    span = f"{s.date()}..{e.date()}"
     for ch, row in table.iterrows():  # one row per channel, not per order
         if row["uv"] == 0:
-            out.append((name, f"{ch}: no UV recorded {s.date()}..{e.date()}; conversion is NaN"))
+            out.append((name, f"{ch}: no UV recorded {span}; conversion is NaN",
+                        f"{ch}：{span} 无访客数据，转化率为空"))
         if row["orders"] == 0:
-            out.append((name, f"{ch}: no paid orders {s.date()}..{e.date()}; per-order ratios "
-                              "are NaN"))
+            out.append((name, f"{ch}: no paid orders {span}; per-order ratios are NaN",
+                        f"{ch}：{span} 无支付订单，客单价等按单指标为空"))
     ev = mcal.events(s, e, include_holidays=True)
     for event, g in ev.groupby("event", sort=False):
-        out.append((name, f"event {event}: {g['date'].min().date()}..{g['date'].max().date()} "
-                          f"({', '.join(dict.fromkeys(g['phase']))})"))
+        days = f"{g['date'].min().date()}..{g['date'].max().date()}"
+        phases = list(dict.fromkeys(g["phase"]))
+        out.append((name, f"event {event}: {days} ({', '.join(phases)})",
+                    f"活动 {event}：{days}（{'、'.join(PHASES_ZH.get(p, p) for p in phases)}）"))
     return out
 
 

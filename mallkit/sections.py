@@ -102,8 +102,9 @@ def kpi_notes(summary, /, *, lang: str = "zh") -> str:
 
     out = [f"- {label(*_WINDOWS[w], lang=lang)}: {s.date()} – {e.date()}"
            for w, s, e in summary.periods.itertuples(index=False)]
+    col = "note_zh" if lang == "zh" else "note"
     out += [f"- {label(*_WINDOWS[w], lang=lang).split('（')[0].split(' (')[0]}: {n}"
-            for w, n in summary.notes.itertuples(index=False)]
+            for w, n in zip(summary.notes["window"], summary.notes[col], strict=True)]
     return "\n".join(out)
 
 

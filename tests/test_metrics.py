@@ -71,6 +71,12 @@ def test_kpis_worked_by_hand(not_mutated):
     assert k.notes.query("window == 'prev'")["note"].str.contains("no paid orders").any()
     # 双11 is in the week and is noted.
     assert k.notes.query("window == 'current'")["note"].str.contains("双11").any()
+    # The same notes in Chinese for the Chinese report, one for one.
+    zh = k.notes.set_index("note")["note_zh"]
+    no_uv, d11 = zh[zh.index.str.contains("tmall: no UV")], zh[zh.index.str.startswith(
+        "event 双11")]
+    assert len(no_uv) and no_uv.str.contains("tmall：.* 无访客数据").all()
+    assert len(d11) and d11.str.contains(r"活动 双11：.*（预售").all()
 
 
 def test_yoy_is_364_days_back_so_weekdays_match():
