@@ -418,7 +418,9 @@ def promotion_review(
         One row per promotion: ``promo_id, name, mechanic, scope, start, end, days,
         lift, lift_lower, lift_upper, p_value, post_dip, incremental_gmv_fen,
         incremental_profit_fen, incremental_profit_lower_fen, incremental_profit_upper_fen,
-        promo_cost_fen, iroi, net_iroi, roas, note``. Empty when none ran.
+        promo_cost_fen, iroi, net_iroi, roas, note, note_zh`` (the note in Chinese, for
+        a Chinese report; the lift model's warnings stay in its own words). Empty when
+        none ran.
 
     Examples
     --------
@@ -448,16 +450,19 @@ def promotion_review(
                 "scope": p.scope, "start": ps, "end": pe}
         if ps > data_end:
             rows.append(head | {"end": p.end.normalize(), "days": 0,
-                                "note": f"not started: data to {data_end.date()}"})
+                                "note": f"not started: data to {data_end.date()}",
+                                "note_zh": f"未开始：数据截至 {data_end.date()}"})
             continue
         promo = p._asdict()
-        notes = []
+        notes, notes_zh = [], []
         if p.end.normalize() > data_end:  # measured so far; ad spend pro-rated to the days run
             planned, run = (p.end.normalize() - ps).days + 1, (pe - ps).days + 1
             promo |= {"end": pe,
                       "ad_spend_fen": (2 * int(p.ad_spend_fen) * run + planned) // (2 * planned)}
             notes.append(f"running: data to {data_end.date()}, {run} of {planned} days "
                          f"(ad spend pro-rated)")
+            notes_zh.append(f"进行中：数据截至 {data_end.date()}，已 {run}/{planned} 天"
+                            "（广告费按天分摊）")
         others = promos[promos["promo_id"] != p.promo_id]
         busy = [d for a, b in zip(others["start"], others["end"], strict=True)
                 for d in pd.date_range(a.normalize(), b.normalize() + pd.Timedelta(days=post_days))]
@@ -466,6 +471,7 @@ def promotion_review(
         during = sale[(sale["date"] >= ps) & (sale["date"] <= pe)]["event"].unique()
         if len(during):
             notes.append(f"coincides with {', '.join(during)}: the lift includes the event's")
+            notes_zh.append(f"与 {'、'.join(during)} 重叠：增量含大促本身的拉动")
         by_day = {"products": products, "scope": p.scope, "statuses": PAID_STATUSES,
                   "end": min(pe + pd.Timedelta(days=post_days), data_end)}
         lines = daily_sales(order_lines, o, measure="lines", **by_day)
@@ -478,9 +484,11 @@ def promotion_review(
             try:
                 lift = promotion_lift(lines, **kw)
             except PromotionError as err:
-                rows.append(head | {"days": (pe - ps).days + 1, "note": f"no lift: {err}"})
+                rows.append(head | {"days": (pe - ps).days + 1, "note": f"no lift: {err}",
+                                    "note_zh": f"无法估计增量：{err}"})
                 continue
         notes += [str(w.message) for w in caught]
+        notes_zh += [f"模型提示：{w.message}" for w in caught]  # the model's own words
         # The P&L prices units: the lift of order lines misses the extra units per line
         # that 第二件半价 / 满2件9折 exist to bring (it put the 第二件半价 sample promotion's
         # iROI at -0.21 instead of +0.13), so the P&L gets a counterfactual of units.
@@ -493,8 +501,10 @@ def promotion_review(
             except PromotionError as err:  # the lift stands; say why there is no P&L
                 t = None
                 notes.append(f"no P&L: {err}")
-        notes += [f"units baseline of the P&L: {w.message}" for w in caught
-                  if str(w.message) not in notes]
+                notes_zh.append(f"无法计算损益：{err}")
+        more = [w.message for w in caught if str(w.message) not in notes]
+        notes += [f"units baseline of the P&L: {m}" for m in more]
+        notes_zh += [f"损益的件数基线：{m}" for m in more]
         eff = lift.effects
         row = head | {
             "days": int(eff.at["promotion", "days"]),
@@ -504,6 +514,7 @@ def promotion_review(
             "p_value": eff.at["promotion", "p_two_sided"],
             "post_dip": eff.at["post", "rel_effect"] if eff.at["post", "days"] else np.nan,
             "note": "; ".join(dict.fromkeys(notes)),
+            "note_zh": "；".join(dict.fromkeys(notes_zh)),
         }
         if t is not None:
             row |= {
@@ -519,5 +530,6 @@ def promotion_review(
     cols = ["promo_id", "name", "mechanic", "scope", "start", "end", "days", "lift",
             "lift_lower", "lift_upper", "p_value", "post_dip", "incremental_gmv_fen",
             "incremental_profit_fen", "incremental_profit_lower_fen",
-            "incremental_profit_upper_fen", "promo_cost_fen", "iroi", "net_iroi", "roas", "note"]
+            "incremental_profit_upper_fen", "promo_cost_fen", "iroi", "net_iroi", "roas", "note",
+            "note_zh"]
     return pd.DataFrame(rows, columns=cols)

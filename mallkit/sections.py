@@ -437,7 +437,7 @@ def promo_table(review: pd.DataFrame, /, *, lang: str = "zh"):
         "iROI": r["iroi"].map(ratio),
         label("net iROI", "净 iROI", lang=lang): r["net_iroi"].map(ratio),
         label("ROAS (GMV/ads)", "ROAS（GMV/广告费）", lang=lang): r["roas"].map(ratio),
-        label("note", "说明", lang=lang): r["note"].fillna(""),
+        label("note", "说明", lang=lang): r["note_zh" if lang == "zh" else "note"].fillna(""),
     })
     return out.style.hide(axis="index")
 

@@ -220,6 +220,7 @@ def test_promotion_review_flags_event_promotions_and_empty_periods(review_mall):
                          start="2025-11-10", end="2025-11-16")
     assert r["promo_id"].tolist() == ["P20251021"]
     assert "coincides with 双11" in r.iloc[0]["note"]
+    assert "与 双11 重叠：增量含大促本身的拉动" in r.iloc[0]["note_zh"]
     none = promotion_review(m["order_lines"], m["orders"], m["products"], m["promotions"],
                             start="2025-02-03", end="2025-02-09")
     assert none.empty and "lift" in none.columns
@@ -240,6 +241,7 @@ def test_promotion_review_of_a_running_promotion(review_mall):
     row = r.set_index("promo_id").loc["P20250410"]
     assert row["days"] == 4 and row["end"] == pd.Timestamp("2025-04-13")
     assert "running: data to 2025-04-13, 4 of 7 days (ad spend pro-rated)" in row["note"]
+    assert "进行中：数据截至 2025-04-13，已 4/7 天（广告费按天分摊）" in row["note_zh"]
     assert np.isfinite(row["incremental_profit_fen"]) and np.isnan(row["post_dip"])
     # ROAS = window GMV (paid lines of the 4 days) ÷ the pro-rated ad spend.
     paid = o[o["status"].isin(["paid", "shipped", "completed"])
@@ -251,6 +253,7 @@ def test_promotion_review_of_a_running_promotion(review_mall):
                             start="2025-05-12", end="2025-05-18")
     assert late[["promo_id", "days", "note"]].to_dict("records") == [
         {"promo_id": "P20250515", "days": 0, "note": "not started: data to 2025-04-13"}]
+    assert late["note_zh"].tolist() == ["未开始：数据截至 2025-04-13"]
 
 
 def test_money_inputs_are_checked():
