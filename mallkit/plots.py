@@ -25,8 +25,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from mallkit.errors import InventoryError, MissingColumnsError, RFMError
+from mallkit.errors import InventoryError, RFMError
 from mallkit.fonts import label
+from mallkit.schema import require_columns
 from mallkit.segments import ENTERED, LEFT
 
 __all__ = [
@@ -276,17 +277,6 @@ def pace_chart(report, /, *, level: str = "total", key: str = "all", period: str
 
 
 # ------------------------------------------------------------------------ rfm
-def _need_cols(df, cols: list[str], table: str) -> None:
-    """Raise MissingColumnsError naming ``table`` and the columns it lacks."""
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        present = [str(c) for c in df.columns]
-        raise MissingColumnsError(
-            f"table '{table}' is missing column(s) {', '.join(missing)}; "
-            f"columns present: {', '.join(present) or '(none)'}",
-            table=table, column=missing[0], missing=missing, present=present)
-
-
 def _cell_text(ax, vals: np.ndarray, fmt) -> None:
     """Write each finite cell's value on an ``imshow`` grid, white on the darker cells."""
     top = np.nanmax(vals) if np.isfinite(vals).any() else 0.0
@@ -335,7 +325,7 @@ def rfm_heatmap(scores, /, *, value: str = "both", bins: int | None = None,
                        f"got {value!r}")
     df = getattr(scores, "customers", scores)
     need = [r_col, f_col] + ([monetary_col] if value != "customers" else [])
-    _need_cols(df, need, "scores")
+    require_columns(df, need, "scores")
     r = df[r_col].to_numpy(dtype=np.int64)
     f = df[f_col].to_numpy(dtype=np.int64)
     if bins is None:
@@ -404,7 +394,7 @@ def segment_bar(summary: pd.DataFrame, /, *, lang: str = "zh") -> Figure:
     >>> [t.get_text() for t in fig.axes[0].texts]
     [' 30 (30.0%)', ' 70 (70.0%)']
     """
-    _need_cols(summary, ["segment", "customers", "share", "revenue_share"], "summary")
+    require_columns(summary, ["segment", "customers", "share", "revenue_share"], "summary")
     names = summary["segment"].astype(str).tolist()
     n, y = len(names), np.arange(len(summary))
     cust = summary["customers"].to_numpy(dtype=float)
@@ -542,7 +532,7 @@ def days_of_cover(warnings: pd.DataFrame, /, *, by: str = "abc_xyz", cap_days: f
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:2]
     ['median lead time 8.5 d', 'overstock 90 d']
     """
-    _need_cols(warnings, ["days_of_cover", by], "warnings")
+    require_columns(warnings, ["days_of_cover", by], "warnings")
     cap = float(cap_days)
     if not (np.isfinite(cap) and cap > 0):
         raise InventoryError(f"days_of_cover: cap_days must be a positive finite number of "
@@ -637,7 +627,7 @@ def warning_summary(warnings: pd.DataFrame, /, *, lang: str = "zh") -> Figure:
     """
     from mallkit.inventory import LEVEL_CN, LEVELS  # only this figure needs the module
 
-    _need_cols(warnings, ["level"], "warnings")
+    require_columns(warnings, ["level"], "warnings")
     counts = warnings["level"].astype("str").fillna("(none)").value_counts()
     extra = sorted(set(counts.index) - set(_STOCK_LEVELS),
                    key=lambda lv: (LEVELS.index(lv) if lv in LEVELS else len(LEVELS), lv))

@@ -43,10 +43,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mallkit.errors import MissingColumnsError, PeriodError, RFMError, SchemaError
+from mallkit.errors import PeriodError, RFMError, SchemaError
 from mallkit.ids import arrow_text as _arrow
 from mallkit.ids import digit_ids as _digit_ids
-from mallkit.schema import ORDER_STATUSES, PAID_STATUSES
+from mallkit.schema import ORDER_STATUSES, PAID_STATUSES, require_columns
 
 # The public names of mallkit.segments, re-exported lazily by __getattr__ at the end.
 _FROM_SEGMENTS = (
@@ -124,14 +124,7 @@ def _require(df: Any, cols: list[str], table: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise SchemaError(f"table '{table}' must be a pandas DataFrame, got {type(df).__name__}",
                           table=table)
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        present = [str(c) for c in df.columns]
-        raise MissingColumnsError(
-            f"table '{table}' is missing column(s) {', '.join(missing)}; "
-            f"columns present: {', '.join(present) or '(none)'}",
-            table=table, column=missing[0], missing=missing, present=present,
-        )
+    require_columns(df, cols, table)
 
 
 def _reject(table: str, column: str, rule: str, bad: np.ndarray, df: pd.DataFrame,

@@ -69,6 +69,7 @@ __all__ = [
     "Column",
     "Table",
     "empty",
+    "require_columns",
     "validate",
 ]
 
@@ -566,6 +567,26 @@ def _duplicated(df: pd.DataFrame, key: list[str]) -> np.ndarray:
     return out
 
 
+def require_columns(df: pd.DataFrame, cols: Any, table: str, /) -> None:
+    """Raise :class:`MissingColumnsError` naming ``table``, the columns it lacks and those
+    it has, if ``df`` lacks any of ``cols``.
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], "scores")
+    Traceback (most recent call last):
+    ...
+    mallkit.errors.MissingColumnsError: table 'scores' is missing column(s) b; columns present: a
+    """
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        present = [str(c) for c in df.columns]
+        raise MissingColumnsError(
+            f"table '{table}' is missing column(s) {', '.join(missing)}; "
+            f"columns present: {', '.join(present) or '(none)'}",
+            table=table, column=missing[0], missing=missing, present=present)
+
+
 def validate(df: pd.DataFrame, table: str | Table, /) -> pd.DataFrame:
     """Check a frame against a canonical table and return it with canonical dtypes.
 
@@ -611,17 +632,7 @@ def validate(df: pd.DataFrame, table: str | Table, /) -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
         raise SchemaError(f"validate expects a pandas DataFrame, got {type(df).__name__}")
     t = _table(table)
-    missing = [c for c in t.names if c not in df.columns]
-    if missing:
-        present = [str(c) for c in df.columns]
-        raise MissingColumnsError(
-            f"table '{t.name}' is missing column(s) {', '.join(missing)}; "
-            f"columns present: {', '.join(present) or '(none)'}",
-            table=t.name,
-            column=missing[0],
-            missing=missing,
-            present=present,
-        )
+    require_columns(df, t.names, t.name)
     p = _Problems(t, df)
     out = {}
     for col in t.columns:
